@@ -1,0 +1,37 @@
+//! Project chores, run as `cargo xtask <command>` (see `.cargo/config.toml`).
+//!
+//! Arguments are parsed by hand rather than with clap: there are two commands and
+//! one flag, and the xtask already pays for compiling the generator.
+
+mod generate;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  generate           regenerate crates/fastly-tokens-raw/src/generated.rs from openapi/fastly-tokens.yaml
+  generate --check   fail with a diff if the committed generated.rs is stale
+  help               show this message";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let result = match args.as_slice() {
+        ["generate"] => generate::run(generate::Mode::Write),
+        ["generate", "--check"] => generate::run(generate::Mode::Check),
+        ["help" | "--help" | "-h"] | [] => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        other => Err(format!("unknown arguments {other:?}\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
