@@ -12,7 +12,10 @@
 //! * `create_token` sends `services%5B%5D=a&services%5B%5D=b` (the [`form::CreateTokenRequest`]
 //!   replacement type);
 //! * the `api-version` header progenitor adds to every request is removed: Fastly has no such
-//!   header, and the client should send only what the API documents.
+//!   header, and the client should send only what the API documents;
+//! * [`capture_response_head`] reports the status and rate-limit headers of the last response
+//!   even when progenitor's error drops them (an undecodable body gives
+//!   `Error::InvalidResponsePayload`, which carries neither).
 //!
 //! Authentication is not generated (progenitor ignores `securitySchemes`): build a
 //! `reqwest::Client` whose default headers carry `Fastly-Key` (marked sensitive), and pass it to
@@ -38,18 +41,67 @@ pub mod form;
 // and Cargo.lock). Lints are relaxed for it alone, each for a reason:
 #[rustfmt::skip]
 #[allow(
-    missing_docs, // progenitor documents only what the spec documents
-    missing_debug_implementations, // generated builders and clients
-    unused_imports, // `pub use` of progenitor_client items not every spec needs
-    clippy::all, // generated code is reviewed as a diff, not linted
-    clippy::unwrap_used, // `Client::new` unwraps reqwest's builder; we never call it
-    rustdoc::all, // doc comments come verbatim from the spec
+missing_docs, // progenitor documents only what the spec documents
+missing_debug_implementations, // generated builders and clients
+unused_imports, // `pub use` of progenitor_client items not every spec needs
+clippy::all, // generated code is reviewed as a diff, not linted
+clippy::unwrap_used, // `Client::new` unwraps reqwest's builder; we never call it
+rustdoc::all, // doc comments come verbatim from the spec
 )]
 mod generated;
 
 pub use generated::*;
 
+/// Status and rate-limit headers of a response, as seen before its body was read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResponseHead {
+    /// HTTP status.
+    pub status: u16,
+    /// `Fastly-RateLimit-Remaining`, if present.
+    pub ratelimit_remaining: Option<reqwest::header::HeaderValue>,
+    /// `Fastly-RateLimit-Reset`, if present.
+    pub ratelimit_reset: Option<reqwest::header::HeaderValue>,
+}
+
+tokio::task_local! {
+    static LAST_HEAD: std::cell::RefCell<Option<ResponseHead>>;
+}
+
+/// Runs `call` (one generated method call) and returns its output with the head of the last
+/// response it received, if any. Outside this scope nothing is recorded.
+///
+/// A task-local rather than a field on [`Client`]: the client is shared by concurrent calls,
+/// and progenitor's errors have no room for this context.
+pub async fn capture_response_head<F: std::future::Future>(
+    call: F,
+) -> (F::Output, Option<ResponseHead>) {
+    LAST_HEAD
+        .scope(std::cell::RefCell::new(None), async move {
+            let output = call.await;
+            let head = LAST_HEAD.with(|h| h.borrow_mut().take());
+            (output, head)
+        })
+        .await
+}
+
 impl progenitor_client::ClientHooks for Client {
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        _info: &progenitor_client::OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let response = self.client().execute(request).await?;
+        let _ = LAST_HEAD.try_with(|h| {
+            let headers = response.headers();
+            *h.borrow_mut() = Some(ResponseHead {
+                status: response.status().as_u16(),
+                ratelimit_remaining: headers.get("fastly-ratelimit-remaining").cloned(),
+                ratelimit_reset: headers.get("fastly-ratelimit-reset").cloned(),
+            });
+        });
+        Ok(response)
+    }
+
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,

@@ -214,10 +214,7 @@ async fn revoke_token_current_uses_the_self_route() {
             then.status(204);
         })
         .await;
-    client(&server)
-        .revoke_token_current()
-        .await
-        .expect("204");
+    client(&server).revoke_token_current().await.expect("204");
     mock.assert_async().await;
 }
 
@@ -295,7 +292,10 @@ async fn create_token_sends_repeated_services_and_the_otp_header() {
     mock.assert_async().await;
     assert_eq!(created.access_token, "FIXTUREfixtureFIXTUREfixture-_00");
     assert_eq!(created.services.len(), 2);
-    assert!(created.scopes.is_empty(), "create responses carry no `scopes`");
+    assert!(
+        created.scopes.is_empty(),
+        "create responses carry no `scopes`"
+    );
     assert_eq!(
         created.updated_at,
         Some(Utc.with_ymd_and_hms(2026, 11, 2, 18, 46, 13).unwrap())
@@ -342,7 +342,10 @@ async fn https_base_urls_reach_the_tls_handshake() {
     let client = Client::new_with_client(&format!("https://127.0.0.1:{}", server.port()), http);
     match client.get_token_current().await {
         Err(Error::CommunicationError(e)) => {
-            assert!(!e.is_builder(), "https is unsupported: TLS feature missing: {e:?}");
+            assert!(
+                !e.is_builder(),
+                "https is unsupported: TLS feature missing: {e:?}"
+            );
             assert!(e.is_connect(), "{e:?}");
         }
         other => panic!("unexpected {other:?}"),

@@ -1,1 +1,90 @@
+//! A safe, ergonomic client for Fastly API tokens: list, inspect, create, audit and revoke.
+//!
+//! ```no_run
+//! use fastly_tokens::{Client, Scope};
+//!
+//! # async fn run() -> Result<(), fastly_tokens::Error> {
+//! // Reads FASTLY_API_TOKEN; a missing or empty value is a clear error.
+//! let client = Client::from_env()?;
+//!
+//! let me = client.current_token().await?;
+//! println!("authenticated as token {} ({})", me.name(), me.scopes());
+//!
+//! // Audit: tokens with full access to every service that expire within two weeks.
+//! let now = chrono::Utc::now();
+//! for token in client.list_tokens().await? {
+//!     if token.scopes().is_global() && token.is_unrestricted() {
+//!         println!("over-broad: {} {}", token.id(), token.name());
+//!     }
+//!     if token.expires_within(std::time::Duration::from_secs(14 * 86_400), now) {
+//!         println!("expiring: {} at {:?}", token.name(), token.expires_at());
+//!     }
+//! }
+//!
+//! // Revoke unused read-only tokens in one bulk request per 100 ids.
+//! let stale: Vec<_> = client
+//!     .list_tokens()
+//!     .await?
+//!     .into_iter()
+//!     .filter(|t| t.scopes().contains(&Scope::GlobalRead) && t.last_used_at().is_none())
+//!     .map(|t| t.id().clone())
+//!     .collect();
+//! let report = client.revoke_tokens(&stale).await?;
+//! println!("revoked {}, failed {}", report.revoked().count(), report.failed().count());
+//! # Ok(()) }
+//! ```
+//!
+//! # Operations
+//!
+//! | method | operation id | request |
+//! |---|---|---|
+//! | [`Client::current_token`] | `get_token_current` | `GET /tokens/self` |
+//! | [`Client::list_tokens`] | `list_tokens_user` | `GET /tokens` |
+//! | [`Client::list_customer_tokens`] | `list_tokens_customer` | `GET /customer/{customer_id}/tokens` |
+//! | [`Client::get_token`] | `get_token` | `GET /tokens/{token_id}` |
+//! | [`Client::revoke_token`] | `revoke_token` | `DELETE /tokens/{token_id}` |
+//! | [`Client::revoke_current_token`] | `revoke_token_current` | `DELETE /tokens/self` |
+//! | [`Client::revoke_tokens`] | `bulk_revoke_tokens` | `DELETE /tokens` (JSON:API bulk) |
+//! | [`Client::create_token`] | `create_token` | `POST /tokens` (form, optional `Fastly-OTP`) |
+//!
+//! # What it guarantees
+//!
+//! * **Ids are validated before sending**: [`TokenId`] and friends accept only ASCII letters and
+//!   digits and refuse `self`, so no call can reach another route by accident.
+//! * **Decoding follows the real API**: multi-scope and unknown-scope tokens, `null`s, unknown
+//!   fields and the three timestamp formats Fastly uses all decode.
+//! * **Errors** are one [`Error`] with predicates ([`Error::is_not_found`],
+//!   [`Error::is_rate_limited`], ...) and Fastly's message; nothing panics on bad input from
+//!   the caller or the server.
+//! * **Retries** only for idempotent calls, with backoff and jitter ([`RetryPolicy`]); a 429 is
+//!   returned with its reset time rather than retried blindly. `create_token` is never retried.
+//! * **Secrets** (API key, password, OTP, new access tokens) are [`secrecy::SecretString`]s:
+//!   redacted in `Debug`, never in `Display`, logs or errors, zeroized on drop. `Fastly-Key` is a
+//!   sensitive header and is never sent to another host on a redirect.
+//! * **Transport**: https by default (rustls; `native-tls` feature available); plain http only
+//!   for loopback addresses unless explicitly allowed. Default timeouts: 10 s to connect, 30 s
+//!   per request.
+//! * **Tracing**: one `fastly_tokens` span per call (operation, attempts, status, elapsed).
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod bulk;
+mod client;
+mod convert;
+mod create;
+mod error;
+mod ids;
+mod model;
+mod ratelimit;
+
+pub use bulk::{BulkRevokeReport, RevokeStatus};
+pub use client::{
+    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_BULK_CHUNK_SIZE, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_TIMEOUT, RetryPolicy, RevokeOutcome, TOKEN_ENV,
+};
+pub use create::{CreateTokenBuilder, Credentials};
+pub use error::{ApiError, DecodeError, Error, InvalidInput, TransportError, TransportKind};
+pub use ids::{CustomerId, ServiceId, TokenId, UserId};
+pub use model::{CreatedToken, Scope, ScopeSet, Token};
+pub use ratelimit::RateLimit;
+pub use secrecy;

@@ -1,0 +1,181 @@
+//! Bulk revoke: chunking, fall-back to single revokes, and a report that loses no id.
+
+use std::borrow::Borrow;
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use fastly_tokens_raw::types::{BulkRevokeItem, BulkRevokeItemType, BulkRevokeRequest};
+
+use crate::client::{Client, RevokeOutcome, failed};
+use crate::error::Error;
+use crate::ids::TokenId;
+
+/// What happened to one id of a bulk revoke.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum RevokeStatus {
+    /// Revoked by this call.
+    Revoked,
+    /// Fastly reported it does not exist (already revoked, or never existed).
+    AlreadyGone,
+    /// Not revoked; the error says why (shared by every id of a failed chunk).
+    Failed(Arc<Error>),
+}
+
+impl RevokeStatus {
+    /// Revoked or already gone: the token no longer works.
+    pub fn is_gone(&self) -> bool {
+        !matches!(self, RevokeStatus::Failed(_))
+    }
+}
+
+/// The result of [`Client::revoke_tokens`]: one entry per distinct id, in input order.
+#[derive(Debug, Clone, Default)]
+pub struct BulkRevokeReport {
+    entries: Vec<(TokenId, RevokeStatus)>,
+    requests: usize,
+}
+
+impl BulkRevokeReport {
+    /// Every id with its status, in input order.
+    pub fn entries(&self) -> &[(TokenId, RevokeStatus)] {
+        &self.entries
+    }
+    /// Ids revoked by this call.
+    pub fn revoked(&self) -> impl Iterator<Item = &TokenId> {
+        self.entries
+            .iter()
+            .filter(|(_, s)| matches!(s, RevokeStatus::Revoked))
+            .map(|(id, _)| id)
+    }
+    /// Ids Fastly did not know (already revoked).
+    pub fn already_gone(&self) -> impl Iterator<Item = &TokenId> {
+        self.entries
+            .iter()
+            .filter(|(_, s)| matches!(s, RevokeStatus::AlreadyGone))
+            .map(|(id, _)| id)
+    }
+    /// Ids not revoked, with the reason.
+    pub fn failed(&self) -> impl Iterator<Item = (&TokenId, &Error)> {
+        self.entries.iter().filter_map(|(id, s)| match s {
+            RevokeStatus::Failed(e) => Some((id, e.as_ref())),
+            _ => None,
+        })
+    }
+    /// Whether every id is revoked or already gone.
+    pub fn all_gone(&self) -> bool {
+        self.entries.iter().all(|(_, s)| s.is_gone())
+    }
+    /// Number of distinct ids.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+    /// No ids were given.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+    /// HTTP requests the revoke needed (bulk and single, not counting retries).
+    pub fn requests(&self) -> usize {
+        self.requests
+    }
+}
+
+/// Whether a refused chunk should be retried id by id: the refusal may concern one id only.
+fn worth_splitting(error: &Error) -> bool {
+    matches!(error.status(), Some(400 | 403 | 404 | 422))
+}
+
+/// Whether nothing further can succeed: the key is bad, or the hourly budget is spent.
+fn stops_everything(error: &Error) -> bool {
+    error.is_unauthorized() || error.is_rate_limited()
+}
+
+pub(crate) async fn revoke<I>(client: &Client, ids: I) -> BulkRevokeReport
+where
+    I: IntoIterator,
+    I::Item: Borrow<TokenId>,
+{
+    let mut seen = HashSet::new();
+    let unique: Vec<TokenId> = ids
+        .into_iter()
+        .filter_map(|id| {
+            let id = id.borrow();
+            seen.insert(id.clone()).then(|| id.clone())
+        })
+        .collect();
+    let mut report = BulkRevokeReport {
+        entries: Vec::with_capacity(unique.len()),
+        requests: 0,
+    };
+    let mut stop: Option<Arc<Error>> = None;
+    for chunk in unique.chunks(client.bulk_chunk_size()) {
+        if let Some(error) = &stop {
+            report.entries.extend(
+                chunk
+                    .iter()
+                    .map(|id| (id.clone(), RevokeStatus::Failed(error.clone()))),
+            );
+            continue;
+        }
+        report.requests += 1;
+        match revoke_chunk(client, chunk).await {
+            Ok(()) => report
+                .entries
+                .extend(chunk.iter().map(|id| (id.clone(), RevokeStatus::Revoked))),
+            Err(error) if worth_splitting(&error) => {
+                for id in chunk {
+                    if let Some(error) = &stop {
+                        report
+                            .entries
+                            .push((id.clone(), RevokeStatus::Failed(error.clone())));
+                        continue;
+                    }
+                    report.requests += 1;
+                    let status = match client.revoke_token(id).await {
+                        Ok(RevokeOutcome::Revoked) => RevokeStatus::Revoked,
+                        Ok(RevokeOutcome::AlreadyGone) => RevokeStatus::AlreadyGone,
+                        Err(error) => {
+                            let error = Arc::new(error);
+                            if stops_everything(&error) {
+                                stop = Some(error.clone());
+                            }
+                            RevokeStatus::Failed(error)
+                        }
+                    };
+                    report.entries.push((id.clone(), status));
+                }
+            }
+            Err(error) => {
+                let status = failed(error);
+                if let RevokeStatus::Failed(error) = &status
+                    && stops_everything(error)
+                {
+                    stop = Some(error.clone());
+                }
+                report
+                    .entries
+                    .extend(chunk.iter().map(|id| (id.clone(), status.clone())));
+            }
+        }
+    }
+    debug_assert_eq!(report.entries.len(), unique.len());
+    report
+}
+
+async fn revoke_chunk(client: &Client, chunk: &[TokenId]) -> Result<(), Error> {
+    const OP: &str = "bulk_revoke_tokens";
+    let body = BulkRevokeRequest {
+        data: chunk
+            .iter()
+            .map(|id| BulkRevokeItem {
+                id: id.as_str().to_string(),
+                type_: BulkRevokeItemType::Token,
+            })
+            .collect(),
+    };
+    let raw = client.keyed()?;
+    client
+        .run(OP, true, || raw.bulk_revoke_tokens(&body))
+        .await
+        .map(|_| ())
+}

@@ -1,0 +1,234 @@
+//! Every conversion from `fastly-tokens-raw` (and reqwest/progenitor) types into this crate's
+//! public types lives here, so no foreign type leaks into the public API.
+
+use fastly_tokens_raw::types as raw;
+
+use crate::error::{ApiError, DecodeError, Error, InvalidInput, TransportError, TransportKind};
+use crate::ids::{CustomerId, ServiceId, TokenId, UserId};
+use crate::model::{CreatedToken, ScopeSet, Token};
+use crate::ratelimit::RateLimit;
+
+pub(crate) type RawError = fastly_tokens_raw::Error<raw::GenericTokenError>;
+
+/// Most bytes read from an error body that progenitor did not decode itself.
+const ERROR_BODY_CAP: usize = 64 * 1024;
+
+fn id<T>(
+    operation: &'static str,
+    field: &str,
+    value: String,
+    make: fn(String) -> Result<T, Error>,
+) -> Result<T, Error> {
+    make(value).map_err(|e| {
+        Error::Decode(DecodeError::new(
+            operation,
+            Some(200),
+            format!("field `{field}`: {e}"),
+            b"",
+        ))
+    })
+}
+
+fn service_ids(operation: &'static str, values: Vec<String>) -> Result<Vec<ServiceId>, Error> {
+    values
+        .into_iter()
+        .map(|v| id(operation, "services", v, ServiceId::new))
+        .collect()
+}
+
+pub(crate) fn token(operation: &'static str, t: raw::TokenResponse) -> Result<Token, Error> {
+    Ok(Token {
+        id: id(operation, "id", t.id, TokenId::new)?,
+        user_id: id(operation, "user_id", t.user_id, UserId::new)?,
+        customer_id: id(operation, "customer_id", t.customer_id, CustomerId::new)?,
+        name: t.name,
+        scope: ScopeSet::parse(&t.scope.0),
+        services: service_ids(operation, t.services)?,
+        service_id: t
+            .service_id
+            .map(|s| id(operation, "service_id", s, ServiceId::new))
+            .transpose()?,
+        created_at: t.created_at,
+        updated_at: t.updated_at,
+        deleted_at: t.deleted_at,
+        last_used_at: t.last_used_at,
+        expires_at: t.expires_at,
+        sudo_expires_at: t.sudo_expires_at,
+        ip: t.ip,
+        user_agent: t.user_agent,
+    })
+}
+
+pub(crate) fn created(
+    operation: &'static str,
+    t: raw::TokenCreatedResponse,
+) -> Result<CreatedToken, Error> {
+    let access_token = secrecy::SecretString::from(t.access_token);
+    let token = token(
+        operation,
+        raw::TokenResponse {
+            created_at: t.created_at,
+            customer_id: t.customer_id,
+            deleted_at: t.deleted_at,
+            expires_at: t.expires_at,
+            id: t.id,
+            ip: t.ip,
+            last_used_at: t.last_used_at,
+            name: t.name,
+            scope: t.scope,
+            scopes: t.scopes,
+            service_id: t.service_id,
+            services: t.services,
+            sudo_expires_at: t.sudo_expires_at,
+            updated_at: t.updated_at,
+            user_agent: t.user_agent,
+            user_id: t.user_id,
+        },
+    )?;
+    Ok(CreatedToken {
+        token,
+        access_token,
+    })
+}
+
+pub(crate) fn transport(
+    operation: &'static str,
+    e: reqwest::Error,
+    timeout: std::time::Duration,
+) -> Error {
+    let kind = if e.is_timeout() {
+        TransportKind::Timeout
+    } else if e.is_connect() {
+        TransportKind::Connect
+    } else {
+        TransportKind::Interrupted
+    };
+    Error::Transport(TransportError {
+        operation,
+        kind,
+        timeout: (kind == TransportKind::Timeout).then_some(timeout),
+        source: Some(Box::new(e)),
+    })
+}
+
+/// Turns any error of the generated client into this crate's [`Error`].
+pub(crate) async fn error(
+    operation: &'static str,
+    e: RawError,
+    head: Option<fastly_tokens_raw::ResponseHead>,
+    timeout: std::time::Duration,
+) -> Error {
+    match e {
+        RawError::ErrorResponse(rv) => {
+            let status = rv.status().as_u16();
+            let rate_limit = RateLimit::from_headers(rv.headers());
+            let body = rv.into_inner();
+            Error::from(ApiError {
+                operation,
+                status,
+                message: body.msg,
+                detail: body.detail,
+                code: body.code,
+                rate_limit,
+                redirect_to: None,
+            })
+        }
+        RawError::CommunicationError(e)
+        | RawError::ResponseBodyError(e)
+        | RawError::InvalidUpgrade(e) => transport(operation, e, timeout),
+        // A documented error status whose body is not Fastly's JSON (empty, HTML, truncated):
+        // the status is the news, so it is an API error without a message.
+        RawError::InvalidResponsePayload(_, _)
+            if head.as_ref().is_some_and(|h| h.status >= 400) =>
+        {
+            let head = head.unwrap_or_default();
+            Error::from(ApiError {
+                operation,
+                status: head.status,
+                message: None,
+                detail: None,
+                code: None,
+                rate_limit: RateLimit::from_head(&head),
+                redirect_to: None,
+            })
+        }
+        RawError::InvalidResponsePayload(body, e) => Error::Decode(DecodeError::new(
+            operation,
+            head.map(|h| h.status),
+            e,
+            &body,
+        )),
+        RawError::UnexpectedResponse(response) => unexpected(operation, response, timeout).await,
+        RawError::InvalidRequest(message) => {
+            Error::InvalidInput(InvalidInput::new("request", message))
+        }
+        RawError::Custom(message) => Error::Transport(TransportError {
+            operation,
+            kind: TransportKind::Interrupted,
+            timeout: None,
+            source: Some(message.into()),
+        }),
+    }
+}
+
+/// A status the spec does not declare for this operation (5xx, 3xx, an odd 2xx...).
+async fn unexpected(
+    operation: &'static str,
+    response: reqwest::Response,
+    timeout: std::time::Duration,
+) -> Error {
+    let status = response.status().as_u16();
+    let rate_limit = RateLimit::from_headers(response.headers());
+    let redirect_to = response
+        .status()
+        .is_redirection()
+        .then(|| {
+            response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|l| response.url().join(l).ok())
+                .and_then(|u| u.host_str().map(str::to_string))
+        })
+        .flatten();
+    // Read at most ERROR_BODY_CAP bytes: an error page can be arbitrarily large.
+    let mut response = response;
+    let mut body = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(None) => break,
+            Ok(Some(chunk)) => {
+                let room = ERROR_BODY_CAP - body.len();
+                body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                if body.len() >= ERROR_BODY_CAP {
+                    break;
+                }
+            }
+            Err(e) if status < 300 => return transport(operation, e, timeout),
+            // For an error status, the status itself is the news; keep what arrived.
+            Err(_) => break,
+        }
+    }
+    if status < 300 {
+        return Error::Decode(DecodeError::new(
+            operation,
+            Some(status),
+            format!("status {status} is not one this operation answers with"),
+            &body,
+        ));
+    }
+    let parsed: Option<raw::GenericTokenError> = serde_json::from_slice(&body).ok();
+    let (message, detail, code) = match parsed {
+        Some(p) => (p.msg, p.detail, p.code),
+        None => (None, None, None),
+    };
+    Error::from(ApiError {
+        operation,
+        status,
+        message,
+        detail,
+        code,
+        rate_limit,
+        redirect_to,
+    })
+}

@@ -1,0 +1,160 @@
+//! Identifier newtypes, validated at construction so that no id can change the request path.
+//!
+//! Fastly ids are base62 strings (e.g. `2j1hEyxXOEqYaSipeZHaW4`). Accepting only non-empty ASCII
+//! alphanumeric strings, and refusing the literal `self`, means `revoke_token(&id)` can never
+//! revoke the caller's own token (`DELETE /tokens/self`) or reach another route (`../x`, `a/b`).
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::error::InvalidInput;
+
+/// Longest id accepted. Real ids are 21-22 characters; this leaves room without allowing
+/// arbitrarily large path segments.
+const MAX_ID_LEN: usize = 64;
+
+fn validate(kind: &'static str, value: &str) -> Result<(), InvalidInput> {
+    let reason = if value.is_empty() {
+        "it is empty"
+    } else if value.len() > MAX_ID_LEN {
+        "it is longer than 64 characters"
+    } else if !value.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        "it must contain only ASCII letters and digits"
+    } else if value.eq_ignore_ascii_case("self") {
+        "`self` names the caller's own token; use the `*_current_token` methods for that"
+    } else {
+        return Ok(());
+    };
+    Err(InvalidInput::new(kind, format!("{value:?}: {reason}")))
+}
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident, $kind:literal) => {
+        $(#[$doc])*
+        ///
+        /// Construct with [`new`](Self::new) or [`str::parse`]; both reject anything that is not
+        /// 1-64 ASCII letters and digits, and the literal `self`.
+        #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Validates and wraps an id.
+            ///
+            /// # Errors
+            ///
+            /// [`Error::InvalidInput`](crate::Error::InvalidInput) when the value is empty,
+            /// too long, not ASCII alphanumeric, or `self`.
+            pub fn new(value: impl Into<String>) -> Result<Self, crate::Error> {
+                let value = value.into();
+                validate($kind, &value)?;
+                Ok(Self(value))
+            }
+
+            /// The id as a string slice.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = crate::Error;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::new(s)
+            }
+        }
+
+        impl TryFrom<&str> for $name {
+            type Error = crate::Error;
+            fn try_from(s: &str) -> Result<Self, Self::Error> {
+                Self::new(s)
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = crate::Error;
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                Self::new(s)
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({:?})", stringify!($name), self.0)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                validate($kind, &s).map_err(serde::de::Error::custom)?;
+                Ok(Self(s))
+            }
+        }
+    };
+}
+
+id_type!(
+    /// The id of an API token (not the secret access token itself).
+    TokenId,
+    "token id"
+);
+id_type!(
+    /// The id of a Fastly customer (account).
+    CustomerId,
+    "customer id"
+);
+id_type!(
+    /// The id of a Fastly service.
+    ServiceId,
+    "service id"
+);
+id_type!(
+    /// The id of a Fastly user.
+    UserId,
+    "user id"
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_base62_ids() {
+        let id = TokenId::new("2j1hEyxXOEqYaSipeZHaW4").expect("valid");
+        assert_eq!(id.as_str(), "2j1hEyxXOEqYaSipeZHaW4");
+        assert_eq!(id.to_string(), "2j1hEyxXOEqYaSipeZHaW4");
+        assert_eq!(format!("{id:?}"), "TokenId(\"2j1hEyxXOEqYaSipeZHaW4\")");
+    }
+
+    #[test]
+    fn rejects_anything_that_could_change_the_path() {
+        for bad in [
+            "", "self", "SELF", "../x", "a/b", "a b", "a%2Fb", "é", "a?b", "a#b", ".", "a\n",
+        ] {
+            let err = TokenId::new(bad).expect_err(bad);
+            assert!(err.is_invalid_input(), "{bad:?}: {err}");
+            assert!(err.to_string().contains("token id"), "{err}");
+        }
+        assert!(CustomerId::new("x".repeat(65)).is_err());
+        assert!(CustomerId::new("x".repeat(64)).is_ok());
+    }
+
+    #[test]
+    fn deserializing_validates_too() {
+        assert!(serde_json::from_str::<ServiceId>("\"abc123\"").is_ok());
+        assert!(serde_json::from_str::<ServiceId>("\"a/b\"").is_err());
+    }
+}

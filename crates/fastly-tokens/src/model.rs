@@ -1,0 +1,383 @@
+//! Public models: [`Token`], [`CreatedToken`], [`Scope`] and [`ScopeSet`].
+//!
+//! Every field Fastly returns is here, typed: timestamps are `DateTime<Utc>` (all three formats
+//! seen in the wild decode: `…Z`, `….000Z`, `…+00:00`), nullable fields are `Option`, and the
+//! space-delimited `scope` is a lossless set that keeps scopes this crate does not know yet.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+
+use crate::ids::{CustomerId, ServiceId, TokenId, UserId};
+
+/// One token scope. Unknown scopes are kept verbatim in [`Scope::Other`], so a scope Fastly adds
+/// later never breaks decoding.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Scope {
+    /// `global`: full access to the account's configuration.
+    Global,
+    /// `global:read`: read-only access.
+    GlobalRead,
+    /// `purge_select`: purge by URL or surrogate key.
+    PurgeSelect,
+    /// `purge_all`: purge everything.
+    PurgeAll,
+    /// A scope this version does not know, kept as sent.
+    Other(String),
+}
+
+impl Scope {
+    /// The wire name, e.g. `global:read`.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Scope::Global => "global",
+            Scope::GlobalRead => "global:read",
+            Scope::PurgeSelect => "purge_select",
+            Scope::PurgeAll => "purge_all",
+            Scope::Other(s) => s,
+        }
+    }
+
+    fn from_wire(s: &str) -> Self {
+        match s {
+            "global" => Scope::Global,
+            "global:read" => Scope::GlobalRead,
+            "purge_select" => Scope::PurgeSelect,
+            "purge_all" => Scope::PurgeAll,
+            other => Scope::Other(other.to_string()),
+        }
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Scope {
+    type Err = crate::Error;
+    /// Parses one scope name. Any non-empty name without whitespace is accepted (unknown names
+    /// become [`Scope::Other`]).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.is_empty() || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(crate::error::InvalidInput::new(
+                "scope",
+                format!("{s:?}: a scope name is non-empty and has no whitespace"),
+            )
+            .into());
+        }
+        Ok(Scope::from_wire(s))
+    }
+}
+
+/// The scopes of a token, parsed from Fastly's space-delimited `scope` string.
+///
+/// Parsing is lossless: [`Display`](fmt::Display) prints back exactly the string that was parsed,
+/// unknown scopes are kept, and order is preserved.
+///
+/// ```
+/// use fastly_tokens::{Scope, ScopeSet};
+/// let set: ScopeSet = "purge_select global:read".parse().unwrap();
+/// assert!(set.contains(&Scope::PurgeSelect));
+/// assert!(!set.is_read_only());
+/// assert_eq!(set.to_string(), "purge_select global:read");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ScopeSet {
+    raw: String,
+    scopes: Vec<Scope>,
+}
+
+impl ScopeSet {
+    /// Parses a space-delimited scope string. Never fails: every whitespace-separated word is a
+    /// scope, and the original string is kept for printing.
+    pub fn parse(raw: &str) -> Self {
+        Self {
+            raw: raw.to_string(),
+            scopes: raw.split_whitespace().map(Scope::from_wire).collect(),
+        }
+    }
+
+    /// A set from individual scopes, printed space-separated.
+    pub fn from_scopes(scopes: impl IntoIterator<Item = Scope>) -> Self {
+        let scopes: Vec<Scope> = scopes.into_iter().collect();
+        let raw = scopes
+            .iter()
+            .map(Scope::as_str)
+            .collect::<Vec<_>>()
+            .join(" ");
+        Self { raw, scopes }
+    }
+
+    /// The scopes, in the order Fastly sent them.
+    pub fn iter(&self) -> impl Iterator<Item = &Scope> {
+        self.scopes.iter()
+    }
+
+    /// Number of scopes.
+    pub fn len(&self) -> usize {
+        self.scopes.len()
+    }
+
+    /// No scope at all (an empty `scope` string).
+    pub fn is_empty(&self) -> bool {
+        self.scopes.is_empty()
+    }
+
+    /// Whether the set contains `scope`.
+    pub fn contains(&self, scope: &Scope) -> bool {
+        self.scopes.contains(scope)
+    }
+
+    /// Only `global:read`: the token cannot change anything. Unknown scopes make this `false`,
+    /// because they might grant writes.
+    pub fn is_read_only(&self) -> bool {
+        !self.scopes.is_empty() && self.scopes.iter().all(|s| *s == Scope::GlobalRead)
+    }
+
+    /// Has the `global` scope (full access).
+    pub fn is_global(&self) -> bool {
+        self.contains(&Scope::Global)
+    }
+
+    /// May purge (`global`, `purge_all` or `purge_select`).
+    pub fn can_purge(&self) -> bool {
+        self.scopes
+            .iter()
+            .any(|s| matches!(s, Scope::Global | Scope::PurgeAll | Scope::PurgeSelect))
+    }
+
+    /// Scopes this version does not know.
+    pub fn unknown(&self) -> impl Iterator<Item = &str> {
+        self.scopes.iter().filter_map(|s| match s {
+            Scope::Other(o) => Some(o.as_str()),
+            _ => None,
+        })
+    }
+
+    /// The string as Fastly sent it.
+    pub fn as_str(&self) -> &str {
+        &self.raw
+    }
+}
+
+impl fmt::Display for ScopeSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.raw)
+    }
+}
+
+impl FromStr for ScopeSet {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self::parse(s))
+    }
+}
+
+impl serde::Serialize for ScopeSet {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.raw)
+    }
+}
+
+/// An API token as Fastly describes it (never the secret itself; see [`CreatedToken`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct Token {
+    pub(crate) id: TokenId,
+    pub(crate) user_id: UserId,
+    pub(crate) customer_id: CustomerId,
+    pub(crate) name: String,
+    pub(crate) scope: ScopeSet,
+    pub(crate) services: Vec<ServiceId>,
+    pub(crate) service_id: Option<ServiceId>,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) updated_at: Option<DateTime<Utc>>,
+    pub(crate) deleted_at: Option<DateTime<Utc>>,
+    pub(crate) last_used_at: Option<DateTime<Utc>>,
+    pub(crate) expires_at: Option<DateTime<Utc>>,
+    pub(crate) sudo_expires_at: Option<DateTime<Utc>>,
+    pub(crate) ip: Option<String>,
+    pub(crate) user_agent: Option<String>,
+}
+
+impl Token {
+    /// The token's id.
+    pub fn id(&self) -> &TokenId {
+        &self.id
+    }
+    /// The user the token belongs to.
+    pub fn user_id(&self) -> &UserId {
+        &self.user_id
+    }
+    /// The customer (account) of that user.
+    pub fn customer_id(&self) -> &CustomerId {
+        &self.customer_id
+    }
+    /// The token's name (browser sessions are named `manage.fastly.com browser session`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// Its scopes (Fastly's `scope`; the redundant `scopes` array carries the same values).
+    pub fn scopes(&self) -> &ScopeSet {
+        &self.scope
+    }
+    /// Services the token is limited to; empty means every service.
+    pub fn services(&self) -> &[ServiceId] {
+        &self.services
+    }
+    /// Fastly's legacy single `service_id`: with several services it holds one of them.
+    pub fn service_id(&self) -> Option<&ServiceId> {
+        self.service_id.as_ref()
+    }
+    /// Whether the token works on every service.
+    pub fn is_unrestricted(&self) -> bool {
+        self.services.is_empty()
+    }
+    /// When it was created.
+    pub fn created_at(&self) -> DateTime<Utc> {
+        self.created_at
+    }
+    /// When it was last updated (returned on create).
+    pub fn updated_at(&self) -> Option<DateTime<Utc>> {
+        self.updated_at
+    }
+    /// When it was deleted, if Fastly says so.
+    pub fn deleted_at(&self) -> Option<DateTime<Utc>> {
+        self.deleted_at
+    }
+    /// When it was last used; `None` for a token never used.
+    pub fn last_used_at(&self) -> Option<DateTime<Utc>> {
+        self.last_used_at
+    }
+    /// When it expires; `None` for a token that never expires.
+    pub fn expires_at(&self) -> Option<DateTime<Utc>> {
+        self.expires_at
+    }
+    /// Sudo expiry, for browser sessions in sudo mode.
+    pub fn sudo_expires_at(&self) -> Option<DateTime<Utc>> {
+        self.sudo_expires_at
+    }
+    /// The address it was last used from.
+    pub fn ip(&self) -> Option<&str> {
+        self.ip.as_deref()
+    }
+    /// The user agent that last used it.
+    pub fn user_agent(&self) -> Option<&str> {
+        self.user_agent.as_deref()
+    }
+
+    /// Whether the token has expired at `now` (expiry is inclusive).
+    ///
+    /// ```
+    /// # fn check(token: &fastly_tokens::Token) {
+    /// if token.is_expired_at(chrono::Utc::now()) {
+    ///     println!("{} has expired", token.name());
+    /// }
+    /// # }
+    /// ```
+    pub fn is_expired_at(&self, now: DateTime<Utc>) -> bool {
+        self.expires_at.is_some_and(|at| at <= now)
+    }
+
+    /// Whether the token expires within `window` of `now` (an already expired token does).
+    /// A token that never expires never does.
+    pub fn expires_within(&self, window: std::time::Duration, now: DateTime<Utc>) -> bool {
+        let Ok(window) = chrono::Duration::from_std(window) else {
+            return self.expires_at.is_some();
+        };
+        match (self.expires_at, now.checked_add_signed(window)) {
+            (Some(at), Some(limit)) => at <= limit,
+            (Some(_), None) => true,
+            (None, _) => false,
+        }
+    }
+}
+
+/// A token just created: its description and, once, its secret access token.
+///
+/// `Debug` shows `access_token: SecretBox<str>([REDACTED])`; read it with
+/// [`secrecy::ExposeSecret`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct CreatedToken {
+    pub(crate) token: Token,
+    pub(crate) access_token: SecretString,
+}
+
+impl CreatedToken {
+    /// The token's description.
+    pub fn token(&self) -> &Token {
+        &self.token
+    }
+    /// The secret to send as `Fastly-Key`. Fastly returns it only in this response.
+    pub fn access_token(&self) -> &SecretString {
+        &self.access_token
+    }
+    /// Both parts.
+    pub fn into_parts(self) -> (Token, SecretString) {
+        (self.token, self.access_token)
+    }
+}
+
+impl std::ops::Deref for CreatedToken {
+    type Target = Token;
+    fn deref(&self) -> &Token {
+        &self.token
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scope_set_round_trips_and_keeps_unknown_scopes() {
+        for raw in [
+            "global",
+            "global:read purge_select",
+            "purge_all  edge:future",
+            "",
+            " global ",
+        ] {
+            let set = ScopeSet::parse(raw);
+            assert_eq!(set.to_string(), raw);
+            assert_eq!(set, ScopeSet::parse(&set.to_string()));
+        }
+        let set = ScopeSet::parse("purge_all edge:future");
+        assert_eq!(set.unknown().collect::<Vec<_>>(), ["edge:future"]);
+        assert!(set.can_purge());
+        assert!(!set.is_read_only());
+    }
+
+    #[test]
+    fn read_only_means_only_global_read() {
+        assert!(ScopeSet::parse("global:read").is_read_only());
+        assert!(!ScopeSet::parse("global:read purge_select").is_read_only());
+        assert!(!ScopeSet::parse("global:read something:new").is_read_only());
+        assert!(!ScopeSet::parse("").is_read_only());
+        assert!(ScopeSet::parse("global").is_global());
+    }
+
+    #[test]
+    fn from_scopes_joins_with_spaces() {
+        let set = ScopeSet::from_scopes([Scope::PurgeSelect, Scope::GlobalRead]);
+        assert_eq!(set.as_str(), "purge_select global:read");
+        assert_eq!(set.len(), 2);
+    }
+
+    #[test]
+    fn scope_names_are_checked() {
+        assert_eq!("global:read".parse::<Scope>().ok(), Some(Scope::GlobalRead));
+        assert!("a b".parse::<Scope>().is_err());
+        assert!("".parse::<Scope>().is_err());
+        assert_eq!(
+            "x:y".parse::<Scope>().ok(),
+            Some(Scope::Other("x:y".into()))
+        );
+    }
+}
