@@ -7,7 +7,7 @@ use reqwest::header::{HeaderMap, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use tracing::Instrument as _;
 
-use crate::bulk::{BulkRevokeReport, RevokeStatus};
+use crate::bulk::BulkRevokeReport;
 use crate::convert::{self, RawError};
 use crate::create::{CreateTokenBuilder, Credentials};
 use crate::error::{Error, InvalidInput};
@@ -646,10 +646,10 @@ impl Client {
     /// [`bulk_chunk_size`](ClientBuilder::bulk_chunk_size). Duplicate ids are revoked once.
     ///
     /// The report accounts for every distinct id exactly once, in input order: revoked, already
-    /// gone, or failed with the reason. When a chunk is refused as a whole (400, 403, 404), its
-    /// ids are revoked one by one to find out which ones failed. After a 401 or a 429 (once
-    /// retries and any allowed wait are exhausted), the remaining ids are reported failed with
-    /// that error without further requests.
+    /// gone, or failed with the reason. When a chunk is refused as a whole (400, 403, 404, 422),
+    /// it is halved and each half retried, down to single revokes, to find out which ids
+    /// failed. After a 401 or a 429 (once retries and any allowed wait are exhausted), the
+    /// remaining ids are reported failed with that error without further requests.
     ///
     /// ```no_run
     /// # async fn run(client: fastly_tokens::Client) -> Result<(), Box<dyn std::error::Error>> {
@@ -697,10 +697,6 @@ impl Client {
     pub fn create_token(&self, credentials: Credentials) -> CreateTokenBuilder<'_> {
         CreateTokenBuilder::new(self, credentials)
     }
-}
-
-pub(crate) fn failed(error: Error) -> RevokeStatus {
-    RevokeStatus::Failed(Arc::new(error))
 }
 
 #[cfg(test)]

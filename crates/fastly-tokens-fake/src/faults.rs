@@ -1,0 +1,52 @@
+//! Fault injection: what the next requests get instead of (or on top of) a normal answer.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+/// A fault applied to one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// Answer this status with `{"msg":"injected fault"}` instead of handling the request.
+    Status(u16),
+    /// Wait this long before answering normally.
+    Latency(Duration),
+    /// Send the headers, then break the connection instead of sending the body.
+    DropConnection,
+    /// Send only the first half of the normal body.
+    TruncateBody,
+}
+
+/// Faults queued for the next requests, in order; then, optionally, a random fault rate.
+#[derive(Debug, Default)]
+pub(crate) struct Faults {
+    queue: VecDeque<Fault>,
+    random: Option<(f64, Vec<Fault>)>,
+}
+
+impl Faults {
+    pub fn push(&mut self, fault: Fault, times: usize) {
+        self.queue.extend(std::iter::repeat_n(fault, times));
+    }
+
+    pub fn set_random(&mut self, probability: f64, faults: Vec<Fault>) {
+        self.random = (probability > 0.0 && !faults.is_empty()).then_some((probability, faults));
+    }
+
+    pub fn clear(&mut self) {
+        self.queue.clear();
+        self.random = None;
+    }
+
+    pub fn next(&mut self) -> Option<Fault> {
+        if let Some(f) = self.queue.pop_front() {
+            return Some(f);
+        }
+        let (p, faults) = self.random.as_ref()?;
+        if rand::random::<f64>() < *p {
+            let i = rand::random_range(0..faults.len());
+            return Some(faults[i].clone());
+        }
+        None
+    }
+}

@@ -1,0 +1,236 @@
+//! The fake's data: users, tokens (keys stored only as hashes), hourly rate-limit budgets, and a
+//! controllable clock.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Duration, DurationRound, Utc};
+use rand::Rng;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+/// A user of the fake account(s).
+#[derive(Debug, Clone)]
+pub struct User {
+    /// User id.
+    pub id: String,
+    /// Customer (account) id.
+    pub customer_id: String,
+    /// Login (an email address).
+    pub login: String,
+    /// Password.
+    pub password: String,
+    /// The one-time code this user must send as `Fastly-OTP`, if 2FA is on.
+    pub otp: Option<String>,
+    /// May list the customer's tokens.
+    pub is_admin: bool,
+    /// May act on every customer and revoke anyone's tokens.
+    pub is_superuser: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct StoredToken {
+    pub id: String,
+    pub user_id: String,
+    pub customer_id: String,
+    pub name: String,
+    pub scope: String,
+    pub services: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub sudo_expires_at: Option<DateTime<Utc>>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub key_hash: [u8; 32],
+    pub revoked: bool,
+}
+
+pub(crate) fn ts(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+fn opt_ts(t: Option<DateTime<Utc>>) -> Value {
+    t.map_or(Value::Null, |t| Value::String(ts(t)))
+}
+
+impl StoredToken {
+    /// The field set and nulls of the real GET responses.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "user_id": self.user_id,
+            "customer_id": self.customer_id,
+            "name": self.name,
+            "last_used_at": opt_ts(self.last_used_at),
+            "created_at": ts(self.created_at),
+            "expires_at": opt_ts(self.expires_at),
+            "ip": self.ip,
+            "user_agent": self.user_agent,
+            "sudo_expires_at": opt_ts(self.sudo_expires_at),
+            "scopes": self.scope.split_whitespace().collect::<Vec<_>>(),
+            "scope": self.scope,
+            "services": self.services,
+            "service_id": self.services.last(),
+        })
+    }
+
+    /// The field set of the real create response.
+    pub fn to_created_json(&self, access_token: &str) -> Value {
+        json!({
+            "id": self.id,
+            "name": self.name,
+            "user_id": self.user_id,
+            "customer_id": self.customer_id,
+            "service_id": self.services.last(),
+            "expires_at": opt_ts(self.expires_at),
+            "created_at": ts(self.created_at),
+            "updated_at": ts(self.created_at),
+            "scope": self.scope,
+            "services": self.services,
+            "access_token": access_token,
+        })
+    }
+
+    pub fn is_read_only(&self) -> bool {
+        let mut scopes = self.scope.split_whitespace().peekable();
+        scopes.peek().is_some() && scopes.all(|s| s == "global:read")
+    }
+}
+
+pub(crate) fn hash_key(key: &str) -> [u8; 32] {
+    Sha256::digest(key.as_bytes()).into()
+}
+
+const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+const URL_SAFE: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+pub(crate) fn random_from(alphabet: &[u8], len: usize) -> String {
+    let mut rng = rand::rng();
+    (0..len)
+        .map(|_| alphabet[rng.random_range(0..alphabet.len())] as char)
+        .collect()
+}
+
+pub(crate) fn new_id() -> String {
+    random_from(BASE62, 22)
+}
+
+pub(crate) fn new_access_token() -> String {
+    random_from(URL_SAFE, 32)
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Budget {
+    window: i64,
+    used: u32,
+}
+
+/// Outcome of charging one non-read request to a user's hourly budget.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Charge {
+    pub allowed: bool,
+    pub remaining: u32,
+    pub reset: i64,
+}
+
+#[derive(Debug)]
+pub(crate) struct State {
+    pub users: Vec<User>,
+    pub tokens: BTreeMap<String, StoredToken>,
+    pub by_hash: HashMap<[u8; 32], String>,
+    budgets: HashMap<String, Budget>,
+    pub hourly_limit: u32,
+    pub clock_offset: Duration,
+    pub fixed_now: Option<DateTime<Utc>>,
+}
+
+impl State {
+    pub fn new(hourly_limit: u32) -> Self {
+        Self {
+            users: Vec::new(),
+            tokens: BTreeMap::new(),
+            by_hash: HashMap::new(),
+            budgets: HashMap::new(),
+            hourly_limit,
+            clock_offset: Duration::zero(),
+            fixed_now: None,
+        }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        let base = self.fixed_now.unwrap_or_else(Utc::now) + self.clock_offset;
+        base.duration_trunc(Duration::seconds(1)).unwrap_or(base)
+    }
+
+    pub fn user(&self, id: &str) -> Option<&User> {
+        self.users.iter().find(|u| u.id == id)
+    }
+
+    /// Stores a token for `user` with key `key`; returns the stored token.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "a plain constructor of a stored row"
+    )]
+    pub fn insert_token(
+        &mut self,
+        user: &User,
+        key: &str,
+        name: &str,
+        scope: &str,
+        services: Vec<String>,
+        created_at: DateTime<Utc>,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> StoredToken {
+        let token = StoredToken {
+            id: new_id(),
+            user_id: user.id.clone(),
+            customer_id: user.customer_id.clone(),
+            name: name.to_string(),
+            scope: scope.to_string(),
+            services,
+            created_at,
+            expires_at,
+            last_used_at: None,
+            sudo_expires_at: None,
+            ip: None,
+            user_agent: None,
+            key_hash: hash_key(key),
+            revoked: false,
+        };
+        self.by_hash.insert(token.key_hash, token.id.clone());
+        self.tokens.insert(token.id.clone(), token.clone());
+        token
+    }
+
+    /// The live token a key resolves to (not revoked, not expired).
+    pub fn resolve(&self, key: &str) -> Option<&StoredToken> {
+        let id = self.by_hash.get(&hash_key(key))?;
+        let token = self.tokens.get(id)?;
+        let expired = token.expires_at.is_some_and(|at| at <= self.now());
+        (!token.revoked && !expired).then_some(token)
+    }
+
+    /// Charges one non-read request to `user_id`'s hourly budget.
+    pub fn charge(&mut self, user_id: &str) -> Charge {
+        let now = self.now().timestamp();
+        let window = now - now.rem_euclid(3600);
+        let limit = self.hourly_limit;
+        let budget = self.budgets.entry(user_id.to_string()).or_default();
+        if budget.window != window {
+            *budget = Budget { window, used: 0 };
+        }
+        let allowed = budget.used < limit;
+        if allowed {
+            budget.used += 1;
+        }
+        Charge {
+            allowed,
+            remaining: limit - budget.used,
+            reset: window + 3600,
+        }
+    }
+
+    pub fn reset_budgets(&mut self) {
+        self.budgets.clear();
+    }
+}

@@ -1,0 +1,290 @@
+//! End to end: the public client against the stateful fake (`fastly-tokens-fake`) over real HTTP.
+
+use std::time::Duration;
+
+use fastly_tokens::secrecy::ExposeSecret;
+use fastly_tokens::{Client, Credentials, RetryPolicy, RevokeOutcome, Scope, TokenId};
+use fastly_tokens_fake::{FakeFastly, Fault};
+
+fn client_for(fake: &FakeFastly, key: &str) -> Client {
+    Client::builder()
+        .token(key)
+        .base_url(fake.base_url())
+        .retry(
+            RetryPolicy::default()
+                .initial_backoff(Duration::from_millis(1))
+                .max_backoff(Duration::from_millis(5)),
+        )
+        .build()
+        .expect("client")
+}
+
+fn ids(raw: &[String]) -> Vec<TokenId> {
+    raw.iter().map(|s| s.parse().expect("id")).collect()
+}
+
+#[tokio::test]
+async fn every_operation_against_the_fake() {
+    let fake = fastly_tokens_fake::start().await.expect("fake");
+    let alice = fake.seed().user("alice").clone();
+    let client = client_for(&fake, &alice.key);
+
+    let me = client.current_token().await.expect("current");
+    assert_eq!(me.name(), "alice-global");
+    assert_eq!(
+        me.user_agent(),
+        Some(concat!("fastly-tokens/", env!("CARGO_PKG_VERSION")))
+    );
+
+    let mine = client.list_tokens().await.expect("list");
+    assert_eq!(mine.len(), alice.tokens.len());
+    assert!(mine.iter().all(|t| t.user_id().as_str() == alice.id));
+
+    let customer = client
+        .list_customer_tokens(&fake.seed().customer_id.parse().expect("id"))
+        .await
+        .expect("customer list");
+    assert_eq!(customer.len(), 8);
+
+    let dashboards = fake.seed().token("dashboards");
+    let t = client
+        .get_token(&dashboards.id.parse().expect("id"))
+        .await
+        .expect("get");
+    assert!(t.scopes().is_read_only());
+
+    let created = client
+        .create_token(Credentials::password(
+            alice.login.as_str(),
+            alice.password.as_str(),
+        ))
+        .name("e2e")
+        .scopes([Scope::PurgeAll])
+        .services([fake.seed().services[1].parse().expect("id")])
+        .otp(alice.otp.clone().expect("alice has 2FA"))
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(created.scopes().as_str(), "purge_all");
+    assert_eq!(created.services().len(), 1);
+    assert!(fake.is_live(created.id().as_str()));
+
+    // The new key works, and is the token it says it is.
+    let new_client = client_for(&fake, created.access_token().expose_secret());
+    assert_eq!(
+        new_client.current_token().await.expect("works").id(),
+        created.id()
+    );
+
+    assert_eq!(
+        client.revoke_token(created.id()).await.expect("revoke"),
+        RevokeOutcome::Revoked
+    );
+    assert!(!fake.is_live(created.id().as_str()));
+    assert!(
+        new_client
+            .current_token()
+            .await
+            .expect_err("revoked")
+            .is_unauthorized()
+    );
+
+    let extra = ids(&fake.add_tokens("alice", 3));
+    let report = client.revoke_tokens(&extra).await.expect("report");
+    assert!(report.all_gone());
+    assert_eq!(report.requests(), 1);
+    assert!(extra.iter().all(|id| !fake.is_live(id.as_str())));
+
+    let bob = fake.seed().user("bob");
+    let bob_client = client_for(&fake, &bob.key);
+    bob_client
+        .revoke_current_token()
+        .await
+        .expect("revoke self");
+    assert!(
+        bob_client
+            .current_token()
+            .await
+            .expect_err("gone")
+            .is_unauthorized()
+    );
+
+    let bulk = fake
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "DELETE" && r.path == "/tokens")
+        .expect("bulk request");
+    assert_eq!(
+        bulk.content_type.as_deref(),
+        Some("application/vnd.api+json; ext=bulk")
+    );
+}
+
+#[tokio::test]
+async fn read_only_tokens_cannot_write() {
+    let fake = fastly_tokens_fake::start().await.expect("fake");
+    let key = &fake.seed().token("dashboards").key;
+    let client = client_for(&fake, key);
+    let err = client.revoke_current_token().await.expect_err("403");
+    assert!(err.is_forbidden());
+    assert!(
+        err.to_string().contains("Read only tokens are not allowed"),
+        "{err}"
+    );
+    client.current_token().await.expect("reads are fine");
+}
+
+#[tokio::test]
+async fn users_cannot_revoke_or_list_what_is_not_theirs() {
+    let fake = fastly_tokens_fake::start().await.expect("fake");
+    let bob = client_for(&fake, &fake.seed().user("bob").key);
+    let alices: TokenId = fake.seed().token("alice-global").id.parse().expect("id");
+    let report = bob.revoke_tokens([alices.clone()]).await.expect("report");
+    let (_, err) = report.failed().next().expect("refused");
+    assert!(err.is_forbidden(), "{err}");
+    assert!(fake.is_live(alices.as_str()));
+    let err = bob
+        .list_customer_tokens(&fake.seed().customer_id.parse().expect("id"))
+        .await
+        .expect_err("not an admin");
+    assert!(err.is_forbidden());
+    // A superuser may.
+    let root = client_for(&fake, &fake.seed().user("root").key);
+    assert_eq!(
+        root.revoke_token(&alices).await.expect("ok"),
+        RevokeOutcome::Revoked
+    );
+}
+
+#[tokio::test]
+async fn expiry_follows_the_fake_clock() {
+    let fake = fastly_tokens_fake::start().await.expect("fake");
+    let ci = fake.seed().token("ci-purge");
+    let client = client_for(&fake, &ci.key);
+    client.current_token().await.expect("valid today");
+    fake.advance(Duration::from_secs(11 * 86_400));
+    let err = client.current_token().await.expect_err("expired");
+    assert!(err.is_unauthorized());
+}
+
+#[tokio::test]
+async fn the_hourly_budget_runs_out_and_resets() {
+    let fake = FakeFastly::builder()
+        .hourly_limit(3)
+        .start()
+        .await
+        .expect("fake");
+    let client = client_for(&fake, &fake.seed().user("alice").key);
+    let ids = ids(&fake.add_tokens("alice", 4));
+    for id in &ids[..3] {
+        assert_eq!(
+            client.revoke_token(id).await.expect("within budget"),
+            RevokeOutcome::Revoked
+        );
+        let rl = client.last_rate_limit().expect("headers");
+        assert!(rl.reset().is_some());
+    }
+    assert_eq!(
+        client.last_rate_limit().and_then(|r| r.remaining()),
+        Some(0)
+    );
+    let err = client.revoke_token(&ids[3]).await.expect_err("spent");
+    assert!(err.is_rate_limited());
+    assert!(err.rate_limit().and_then(|r| r.reset()).is_some());
+    client.list_tokens().await.expect("reads are not limited");
+    fake.advance(Duration::from_secs(3600));
+    assert_eq!(
+        client.revoke_token(&ids[3]).await.expect("new window"),
+        RevokeOutcome::Revoked
+    );
+}
+
+#[tokio::test]
+async fn two_factor_users_must_send_the_otp() {
+    let fake = fastly_tokens_fake::start().await.expect("fake");
+    let alice = fake.seed().user("alice");
+    let client = Client::builder()
+        .base_url(fake.base_url())
+        .build()
+        .expect("keyless");
+    let err = client
+        .create_token(Credentials::password(
+            alice.login.as_str(),
+            alice.password.as_str(),
+        ))
+        .send()
+        .await
+        .expect_err("no otp");
+    assert_eq!(err.as_api().and_then(|a| a.code()), Some("2fa.verify"));
+    let err = client
+        .create_token(Credentials::password(
+            alice.login.as_str(),
+            alice.password.as_str(),
+        ))
+        .otp("000000")
+        .send()
+        .await
+        .expect_err("wrong otp");
+    assert_eq!(err.as_api().and_then(|a| a.code()), Some("2fa.verify"));
+    let err = client
+        .create_token(Credentials::password(alice.login.as_str(), "wrong"))
+        .send()
+        .await
+        .expect_err("bad password");
+    assert_eq!(err.as_api().and_then(|a| a.code()), Some("invalid_grant"));
+}
+
+#[tokio::test]
+async fn injected_faults_are_retried_or_reported() {
+    let fake = fastly_tokens_fake::start().await.expect("fake");
+    let client = client_for(&fake, &fake.seed().user("alice").key);
+
+    fake.inject(Fault::Status(503), 2);
+    client
+        .current_token()
+        .await
+        .expect("third attempt succeeds");
+
+    fake.inject(Fault::DropConnection, 1);
+    client
+        .list_tokens()
+        .await
+        .expect("retried after a dropped connection");
+
+    fake.inject(Fault::TruncateBody, 1);
+    let err = client.current_token().await.expect_err("truncated");
+    assert!(matches!(err, fastly_tokens::Error::Decode(_)), "{err:?}");
+
+    fake.inject(Fault::Status(503), 1);
+    let err = client
+        .create_token(Credentials::api_token())
+        .send()
+        .await
+        .expect_err("create is not retried");
+    assert_eq!(err.status(), Some(503));
+}
+
+#[tokio::test]
+async fn bulk_revoke_under_faults_accounts_for_every_id() {
+    let fake = fastly_tokens_fake::start().await.expect("fake");
+    let client = client_for(&fake, &fake.seed().user("alice").key);
+    let mut wanted = ids(&fake.add_tokens("alice", 1_000));
+    let gone: TokenId = "AlreadyGone00000000000".parse().expect("id");
+    wanted.insert(500, gone.clone());
+    fake.inject(Fault::Status(503), 2); // first chunk retried
+    fake.inject(Fault::Status(502), 3); // next chunk fails after 3 attempts
+    let report = client.revoke_tokens(&wanted).await.expect("report");
+    assert_eq!(report.len(), 1_001);
+    let failed: Vec<_> = report.failed().collect();
+    assert_eq!(failed.len(), 100, "one chunk failed");
+    assert!(failed.iter().all(|(_, e)| e.status() == Some(502)));
+    assert_eq!(report.already_gone().collect::<Vec<_>>(), [&gone]);
+    assert_eq!(report.revoked().count(), 900);
+    for (id, status) in report.entries() {
+        assert_eq!(
+            fake.is_live(id.as_str()),
+            !status.is_gone() && id != &gone,
+            "{id}"
+        );
+    }
+}
