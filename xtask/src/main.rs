@@ -3,6 +3,7 @@
 //! Arguments are parsed by hand rather than with clap: there are two commands and
 //! one flag, and the xtask already pays for compiling the generator.
 
+mod ci;
 mod generate;
 
 use std::process::ExitCode;
@@ -13,6 +14,7 @@ usage: cargo xtask <command>
 commands:
   generate           regenerate crates/fastly-tokens-raw/src/generated.rs from openapi/fastly-tokens.yaml
   generate --check   fail with a diff if the committed generated.rs is stale
+  ci                 everything CI runs: generate --check, fmt, clippy, tests, docs
   help               show this message";
 
 fn main() -> ExitCode {
@@ -21,6 +23,7 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["generate"] => generate::run(generate::Mode::Write),
         ["generate", "--check"] => generate::run(generate::Mode::Check),
+        ["ci"] => ci::run(),
         ["help" | "--help" | "-h"] | [] => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -88,3 +88,8 @@ pub use ids::{CustomerId, ServiceId, TokenId, UserId};
 pub use model::{CreatedToken, Scope, ScopeSet, Token};
 pub use ratelimit::RateLimit;
 pub use secrecy;
+
+// The README's examples are compiled as doctests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;

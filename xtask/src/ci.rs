@@ -1,0 +1,87 @@
+//! `cargo xtask ci`: everything CI checks, in the order that fails fastest, as one command.
+//!
+//! `.ci/run` runs exactly this (it is the README's test command), so a contributor reproduces CI
+//! locally with the same command.
+
+use std::process::Command;
+use std::time::Instant;
+
+use crate::generate;
+
+struct Step {
+    name: &'static str,
+    args: &'static [&'static str],
+    env: &'static [(&'static str, &'static str)],
+}
+
+const STEPS: &[Step] = &[
+    Step {
+        name: "format",
+        args: &["fmt", "--all", "--", "--check"],
+        env: &[],
+    },
+    Step {
+        name: "clippy",
+        args: &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        env: &[],
+    },
+    Step {
+        name: "tests",
+        args: &["test", "--workspace", "--locked"],
+        env: &[],
+    },
+    Step {
+        name: "docs",
+        args: &["doc", "--workspace", "--no-deps", "--locked"],
+        env: &[("RUSTDOCFLAGS", "-D warnings")],
+    },
+];
+
+pub fn run() -> Result<(), String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let root = generate::workspace_root();
+    let mut failed = Vec::new();
+    let mut timings = Vec::new();
+
+    let started = Instant::now();
+    println!("==> generated code is fresh (cargo xtask generate --check)");
+    if let Err(e) = generate::run(generate::Mode::Check) {
+        eprintln!("{e}");
+        failed.push("generate --check");
+    }
+    timings.push(("generate --check", started.elapsed()));
+
+    for step in STEPS {
+        let started = Instant::now();
+        println!("==> {}: cargo {}", step.name, step.args.join(" "));
+        let status = Command::new(&cargo)
+            .args(step.args)
+            .envs(step.env.iter().copied())
+            .current_dir(&root)
+            .status()
+            .map_err(|e| format!("cannot run {cargo}: {e}"))?;
+        if !status.success() {
+            failed.push(step.name);
+        }
+        timings.push((step.name, started.elapsed()));
+    }
+
+    println!("\n==> summary");
+    for (name, took) in &timings {
+        let mark = if failed.contains(name) { "FAILED" } else { "ok" };
+        println!("  {name:18} {mark:6} {:>6.1}s", took.as_secs_f64());
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("failed steps: {}", failed.join(", ")))
+    }
+}
