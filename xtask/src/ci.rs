@@ -76,7 +76,11 @@ pub fn run() -> Result<(), String> {
 
     println!("\n==> summary");
     for (name, took) in &timings {
-        let mark = if failed.contains(name) { "FAILED" } else { "ok" };
+        let mark = if failed.contains(name) {
+            "FAILED"
+        } else {
+            "ok"
+        };
         println!("  {name:18} {mark:6} {:>6.1}s", took.as_secs_f64());
     }
     if failed.is_empty() {
