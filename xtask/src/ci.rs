@@ -43,7 +43,28 @@ const STEPS: &[Step] = &[
         args: &["doc", "--workspace", "--no-deps", "--locked"],
         env: &[("RUSTDOCFLAGS", "-D warnings")],
     },
+    Step {
+        name: "contract",
+        args: &["run", "--quiet", "--locked", "--package", "xtask-contract"],
+        env: &[],
+    },
 ];
+
+/// Runs `cargo <args> <extra>` in the workspace root; fails when it does.
+pub fn cargo(args: &[&str], extra: &[&str]) -> Result<(), String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let status = Command::new(&cargo)
+        .args(args)
+        .args(extra)
+        .current_dir(generate::workspace_root())
+        .status()
+        .map_err(|e| format!("cannot run {cargo}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`cargo {}` failed", args.join(" ")))
+    }
+}
 
 pub fn run() -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());

@@ -14,7 +14,9 @@ usage: cargo xtask <command>
 commands:
   generate           regenerate crates/fastly-tokens-raw/src/generated.rs from openapi/fastly-tokens.yaml
   generate --check   fail with a diff if the committed generated.rs is stale
-  ci                 everything CI runs: generate --check, fmt, clippy, tests, docs
+  contract           contract checks: spec lint, fixtures, requests and responses through Prism,
+                     model coverage (installs its pinned npm tools)
+  ci                 everything CI runs: generate --check, fmt, clippy, tests, docs, contract
   help               show this message";
 
 fn main() -> ExitCode {
@@ -24,6 +26,17 @@ fn main() -> ExitCode {
         ["generate"] => generate::run(generate::Mode::Write),
         ["generate", "--check"] => generate::run(generate::Mode::Check),
         ["ci"] => ci::run(),
+        ["contract", rest @ ..] => ci::cargo(
+            &[
+                "run",
+                "--quiet",
+                "--locked",
+                "--package",
+                "xtask-contract",
+                "--",
+            ],
+            rest,
+        ),
         ["help" | "--help" | "-h"] | [] => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

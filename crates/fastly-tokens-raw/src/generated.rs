@@ -10,6 +10,7 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 pub mod types {
     ///`BulkRevokeItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
     pub struct BulkRevokeItem {
         pub id: ::std::string::String,
         #[serde(rename = "type")]
@@ -68,6 +69,7 @@ pub mod types {
     }
     ///JSON:API bulk document naming the tokens to revoke.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
     pub struct BulkRevokeRequest {
         pub data: ::std::vec::Vec<BulkRevokeItem>,
     }
@@ -88,7 +90,8 @@ pub mod types {
         ///The secret to send as `Fastly-Key`. 32 characters of the URL-safe base64 alphabet. Returned only here.
         pub access_token: ::std::string::String,
         pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
-        pub customer_id: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub customer_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub deleted_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]

@@ -36,11 +36,56 @@ fn service_ids(operation: &'static str, values: Vec<String>) -> Result<Vec<Servi
         .collect()
 }
 
-pub(crate) fn token(operation: &'static str, t: raw::TokenResponse) -> Result<Token, Error> {
+/// The fields both raw token types share, so one function builds a [`Token`] from either.
+struct Fields {
+    id: String,
+    user_id: String,
+    customer_id: Option<String>,
+    name: String,
+    scope: raw::TokenScope,
+    services: Vec<String>,
+    service_id: Option<String>,
+    created_at: chrono::DateTime<chrono::Utc>,
+    updated_at: Option<chrono::DateTime<chrono::Utc>>,
+    deleted_at: Option<chrono::DateTime<chrono::Utc>>,
+    last_used_at: Option<chrono::DateTime<chrono::Utc>>,
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    sudo_expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    ip: Option<String>,
+    user_agent: Option<String>,
+}
+
+macro_rules! fields {
+    ($t:expr, $customer_id:expr) => {{
+        let t = $t;
+        Fields {
+            id: t.id,
+            user_id: t.user_id,
+            customer_id: $customer_id(t.customer_id),
+            name: t.name,
+            scope: t.scope,
+            services: t.services,
+            service_id: t.service_id,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+            deleted_at: t.deleted_at,
+            last_used_at: t.last_used_at,
+            expires_at: t.expires_at,
+            sudo_expires_at: t.sudo_expires_at,
+            ip: t.ip,
+            user_agent: t.user_agent,
+        }
+    }};
+}
+
+fn build(operation: &'static str, t: Fields) -> Result<Token, Error> {
     Ok(Token {
         id: id(operation, "id", t.id, TokenId::new)?,
         user_id: id(operation, "user_id", t.user_id, UserId::new)?,
-        customer_id: id(operation, "customer_id", t.customer_id, CustomerId::new)?,
+        customer_id: t
+            .customer_id
+            .map(|c| id(operation, "customer_id", c, CustomerId::new))
+            .transpose()?,
         name: t.name,
         scope: ScopeSet::parse(&t.scope.0),
         services: service_ids(operation, t.services)?,
@@ -59,32 +104,16 @@ pub(crate) fn token(operation: &'static str, t: raw::TokenResponse) -> Result<To
     })
 }
 
+pub(crate) fn token(operation: &'static str, t: raw::TokenResponse) -> Result<Token, Error> {
+    build(operation, fields!(t, Some))
+}
+
 pub(crate) fn created(
     operation: &'static str,
-    t: raw::TokenCreatedResponse,
+    mut t: raw::TokenCreatedResponse,
 ) -> Result<CreatedToken, Error> {
-    let access_token = secrecy::SecretString::from(t.access_token);
-    let token = token(
-        operation,
-        raw::TokenResponse {
-            created_at: t.created_at,
-            customer_id: t.customer_id,
-            deleted_at: t.deleted_at,
-            expires_at: t.expires_at,
-            id: t.id,
-            ip: t.ip,
-            last_used_at: t.last_used_at,
-            name: t.name,
-            scope: t.scope,
-            scopes: t.scopes,
-            service_id: t.service_id,
-            services: t.services,
-            sudo_expires_at: t.sudo_expires_at,
-            updated_at: t.updated_at,
-            user_agent: t.user_agent,
-            user_id: t.user_id,
-        },
-    )?;
+    let access_token = secrecy::SecretString::from(std::mem::take(&mut t.access_token));
+    let token = build(operation, fields!(t, |c| c))?;
     Ok(CreatedToken {
         token,
         access_token,

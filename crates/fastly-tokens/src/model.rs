@@ -178,6 +178,16 @@ impl FromStr for ScopeSet {
     }
 }
 
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for ScopeSet {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScopeSet".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string", "description": "space-delimited scopes" })
+    }
+}
+
 impl serde::Serialize for ScopeSet {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.raw)
@@ -185,12 +195,15 @@ impl serde::Serialize for ScopeSet {
 }
 
 /// An API token as Fastly describes it (never the secret itself; see [`CreatedToken`]).
+///
+/// `Serialize` gives Fastly's field names (`scope` as the space-delimited string).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Token {
     pub(crate) id: TokenId,
     pub(crate) user_id: UserId,
-    pub(crate) customer_id: CustomerId,
+    pub(crate) customer_id: Option<CustomerId>,
     pub(crate) name: String,
     pub(crate) scope: ScopeSet,
     pub(crate) services: Vec<ServiceId>,
@@ -214,9 +227,10 @@ impl Token {
     pub fn user_id(&self) -> &UserId {
         &self.user_id
     }
-    /// The customer (account) of that user.
-    pub fn customer_id(&self) -> &CustomerId {
-        &self.customer_id
+    /// The customer (account) of that user. Always present in GET responses; missing from
+    /// some create responses (recorded in 2019).
+    pub fn customer_id(&self) -> Option<&CustomerId> {
+        self.customer_id.as_ref()
     }
     /// The token's name (browser sessions are named `manage.fastly.com browser session`).
     pub fn name(&self) -> &str {
@@ -303,9 +317,12 @@ impl Token {
 /// `Debug` shows `access_token: SecretBox<str>([REDACTED])`; read it with
 /// [`secrecy::ExposeSecret`].
 #[derive(Debug, Clone)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreatedToken {
+    #[cfg_attr(feature = "schemars", schemars(flatten))]
     pub(crate) token: Token,
+    #[cfg_attr(feature = "schemars", schemars(with = "String"))]
     pub(crate) access_token: SecretString,
 }
 

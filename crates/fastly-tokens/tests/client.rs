@@ -40,7 +40,10 @@ async fn current_token_sends_key_and_user_agent_and_decodes_every_field() {
     mock.assert_async().await;
     assert_eq!(token.id().as_str(), "6FzGpbNZ8sPqk2yXwT3vHm");
     assert_eq!(token.user_id().as_str(), "1tSCjJnpQYBBCAsIfI6pX0");
-    assert_eq!(token.customer_id().as_str(), "51MumwLiSJyFTWhtbByYgR");
+    assert_eq!(
+        token.customer_id().map(|c| c.as_str()),
+        Some("51MumwLiSJyFTWhtbByYgR")
+    );
     assert_eq!(token.name(), "deploy-bot");
     assert!(token.scopes().is_global());
     assert_eq!(token.services().len(), 1);
@@ -248,6 +251,32 @@ async fn create_token_with_password_sends_form_otp_and_no_key() {
     assert_eq!(created.token().id().as_str(), "2j1hEyxXOEqYaSipeZHaW4");
     assert!(created.updated_at().is_some());
     assert!(!format!("{created:?}").contains(ACCESS_TOKEN));
+}
+
+#[tokio::test]
+async fn create_response_without_customer_id_decodes() {
+    // Create responses recorded in 2019 have no `customer_id`.
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/tokens");
+            then.status(200)
+                .header("content-type", "application/json")
+                .body(fixture!("create_token.200.legacy.json"));
+        })
+        .await;
+    let created = client(&server)
+        .create_token(Credentials::password("ops@example.com", PASSWORD))
+        .send()
+        .await
+        .expect("created");
+    assert_eq!(created.customer_id(), None);
+    assert_eq!(created.service_id(), None);
+    assert!(created.scopes().contains(&Scope::PurgeAll));
+    assert_eq!(
+        created.expires_at(),
+        Some(Utc.with_ymd_and_hms(2027, 3, 1, 0, 0, 0).unwrap())
+    );
 }
 
 #[tokio::test]

@@ -1,0 +1,159 @@
+//! `cargo xtask contract`: the spec, the client and the fake checked by third-party validators.
+//!
+//! 1. spec lint (Redocly CLI, pinned in `xtask/contract/package-lock.json`);
+//! 2. every response fixture, and the real recordings when `../shared` exists, validate against
+//!    the spec (JSON Schema);
+//! 3. every client operation's requests pass Prism's mock with request validation;
+//! 4. the fake's responses, successes and every error path, pass Prism's validating proxy;
+//! 5. every property of the spec's token schemas is in the public `Token` / `CreatedToken`.
+//!
+//! Any failure names the check and the operation, and the command exits non-zero.
+
+mod live;
+mod scenarios;
+mod schema;
+mod wire;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Installs the pinned npm tools unless `node_modules` already matches the lock file.
+fn install_tools(tools: &Path) -> Result<(), String> {
+    let lock = std::fs::read(tools.join("package-lock.json"))
+        .map_err(|e| format!("cannot read xtask/contract/package-lock.json: {e}"))?;
+    let stamp_path = tools.join("node_modules/.installed-lock");
+    if std::fs::read(&stamp_path).is_ok_and(|s| s == lock)
+        && tools.join("node_modules/.bin/prism").exists()
+    {
+        return Ok(());
+    }
+    println!("    installing pinned tools: npm ci (xtask/contract/package-lock.json)");
+    let status = std::process::Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+        .current_dir(tools)
+        .status()
+        .map_err(|e| format!("cannot run npm (Node.js and npm are required): {e}"))?;
+    if !status.success() {
+        return Err("npm ci failed".to_string());
+    }
+    std::fs::write(&stamp_path, lock).map_err(|e| e.to_string())
+}
+
+fn lint(tools: &Path, spec: &Path) -> Result<String, Vec<String>> {
+    let out = std::process::Command::new(tools.join("node_modules/.bin/redocly"))
+        .arg("lint")
+        .arg(spec)
+        .args(["--format", "codeframe"])
+        .env("REDOCLY_TELEMETRY", "off")
+        .env("REDOCLY_SUPPRESS_UPDATE_NOTICE", "true")
+        .output()
+        .map_err(|e| vec![format!("cannot run redocly: {e}")])?;
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Fail on warnings too (not on Redocly's own banner about the Node.js version).
+    let warnings = text.contains("You have ") && text.contains(" warning");
+    if out.status.success() && !warnings {
+        Ok("Redocly: valid, no warnings".to_string())
+    } else {
+        Err(vec![format!(
+            "redocly lint {} failed:\n{text}",
+            spec.display()
+        )])
+    }
+}
+
+fn report(name: &str, result: Result<String, Vec<String>>, failures: &mut Vec<String>) {
+    match result {
+        Ok(summary) => println!("ok  {name}: {summary}"),
+        Err(errors) => {
+            println!("FAIL {name}:");
+            for e in &errors {
+                println!("     {e}");
+            }
+            failures.extend(errors.into_iter().map(|e| format!("{name}: {e}")));
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let root = root();
+    let spec_path = std::env::args()
+        .skip_while(|a| a != "--spec")
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("openapi/fastly-tokens.yaml"));
+    let tools = root.join("xtask/contract");
+    let mut failures = Vec::new();
+
+    let spec: Value = match std::fs::read_to_string(&spec_path)
+        .map_err(|e| e.to_string())
+        .and_then(|t| serde_yaml::from_str(&t).map_err(|e| e.to_string()))
+    {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("cannot read {}: {e}", spec_path.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Err(e) = install_tools(&tools) {
+        eprintln!("error: {e}");
+        return ExitCode::FAILURE;
+    }
+
+    report("1 spec lint", lint(&tools, &spec_path), &mut failures);
+    report(
+        "2 fixtures validate",
+        schema::validate_fixtures(&spec, &root.join("openapi/fixtures"))
+            .map(|n| format!("{n} fixture checks")),
+        &mut failures,
+    );
+    let recordings = root.join("../shared/reference/recordings");
+    report(
+        "2 recordings validate",
+        schema::validate_recordings(&spec, &recordings).map(|n| {
+            if n == 0 {
+                format!("skipped ({} not present)", recordings.display())
+            } else {
+                format!("{n} real response bodies")
+            }
+        }),
+        &mut failures,
+    );
+    report(
+        "3 requests validate (Prism mock)",
+        scenarios::requests(&tools, &spec_path, &spec).await,
+        &mut failures,
+    );
+    report(
+        "4 responses validate (Prism proxy -> fake)",
+        scenarios::responses(&tools, &spec_path).await,
+        &mut failures,
+    );
+    report(
+        "5 public model covers the spec",
+        schema::model_coverage(&spec).map(|n| format!("{n} properties represented")),
+        &mut failures,
+    );
+
+    if failures.is_empty() {
+        println!("contract checks passed");
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("contract checks failed: {} problem(s)", failures.len());
+        ExitCode::FAILURE
+    }
+}
