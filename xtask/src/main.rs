@@ -5,6 +5,7 @@
 
 mod ci;
 mod generate;
+mod spec_diff;
 
 use std::process::ExitCode;
 
@@ -16,6 +17,8 @@ commands:
   generate --check   fail with a diff if the committed generated.rs is stale
   contract           contract checks: spec lint, fixtures, requests and responses through Prism,
                      model coverage (installs its pinned npm tools)
+  spec-diff OLD NEW  semantic diff of two OpenAPI documents (operations, parameters, media
+                     types, statuses, fields, nullability), to review before regenerating
   ci                 everything CI runs: generate --check, fmt, clippy, tests, docs, contract
   help               show this message";
 
@@ -26,6 +29,7 @@ fn main() -> ExitCode {
         ["generate"] => generate::run(generate::Mode::Write),
         ["generate", "--check"] => generate::run(generate::Mode::Check),
         ["ci"] => ci::run(),
+        ["spec-diff", old, new] => spec_diff::run(old, new),
         ["contract", rest @ ..] => ci::cargo(
             &[
                 "run",
