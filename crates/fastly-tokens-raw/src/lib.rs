@@ -13,6 +13,8 @@
 //!   replacement type);
 //! * the `api-version` header progenitor adds to every request is removed: Fastly has no such
 //!   header, and the client should send only what the API documents;
+//! * response bodies are capped at [`MAX_RESPONSE_BYTES`]: progenitor reads whole bodies into
+//!   memory, so a misbehaving server could otherwise make the client allocate without bound;
 //! * [`capture_response_head`] reports the status and rate-limit headers of the last response
 //!   even when progenitor's error drops them (an undecodable body gives
 //!   `Error::InvalidResponsePayload`, which carries neither).
@@ -51,6 +53,41 @@ rustdoc::all, // doc comments come verbatim from the spec
 mod generated;
 
 pub use generated::*;
+
+/// Largest response body read (32 MiB). A list of 10,000 tokens is about 5 MiB.
+pub const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
+
+/// Whether `error` (or one of its sources) is a body that exceeded [`MAX_RESPONSE_BYTES`].
+pub fn is_body_too_large(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(e) = current {
+        if e.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        current = e.source();
+    }
+    false
+}
+
+/// Wraps the body so reading more than [`MAX_RESPONSE_BYTES`] fails instead of allocating.
+fn limit_body(response: reqwest::Response) -> reqwest::Response {
+    use reqwest::ResponseBuilderExt as _;
+    let url = response.url().clone();
+    let (parts, body) = http::Response::<reqwest::Body>::from(response).into_parts();
+    let limited = reqwest::Body::wrap(http_body_util::Limited::new(body, MAX_RESPONSE_BYTES));
+    let mut builder = http::Response::builder()
+        .status(parts.status)
+        .version(parts.version)
+        .url(url);
+    if let Some(headers) = builder.headers_mut() {
+        *headers = parts.headers;
+    }
+    match builder.body(limited) {
+        Ok(r) => reqwest::Response::from(r),
+        // Unreachable: status and version come from a valid response. Keep it total anyway.
+        Err(_) => reqwest::Response::from(http::Response::new(reqwest::Body::from(""))),
+    }
+}
 
 /// Status and rate-limit headers of a response, as seen before its body was read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -99,7 +136,7 @@ impl progenitor_client::ClientHooks for Client {
                 ratelimit_reset: headers.get("fastly-ratelimit-reset").cloned(),
             });
         });
-        Ok(response)
+        Ok(limit_body(response))
     }
 
     async fn pre<E>(

@@ -125,6 +125,17 @@ pub(crate) fn transport(
     e: reqwest::Error,
     timeout: std::time::Duration,
 ) -> Error {
+    if fastly_tokens_raw::is_body_too_large(&e) {
+        return Error::Decode(DecodeError::new(
+            operation,
+            None,
+            format!(
+                "the body exceeds the {} MiB cap",
+                fastly_tokens_raw::MAX_RESPONSE_BYTES / (1024 * 1024)
+            ),
+            b"",
+        ));
+    }
     let kind = if e.is_timeout() {
         TransportKind::Timeout
     } else if e.is_connect() {

@@ -73,6 +73,8 @@ mod client;
 mod convert;
 mod create;
 mod error;
+#[cfg(test)]
+mod fuzz;
 mod ids;
 mod model;
 mod ratelimit;
@@ -88,6 +90,9 @@ pub use ids::{CustomerId, ServiceId, TokenId, UserId};
 pub use model::{CreatedToken, Scope, ScopeSet, Token};
 pub use ratelimit::RateLimit;
 pub use secrecy;
+
+#[doc = include_str!("../docs/fault-matrix.md")]
+pub mod fault_matrix {}
 
 // The README's examples are compiled as doctests so they cannot rot.
 #[cfg(doctest)]
