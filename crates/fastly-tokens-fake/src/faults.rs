@@ -11,7 +11,9 @@ pub enum Fault {
     Status(u16),
     /// Wait this long before answering normally.
     Latency(Duration),
-    /// Send the headers, then break the connection instead of sending the body.
+    /// Handle the request, send the headers, then break the connection instead of sending the
+    /// body (a 204 is sent as a 200 so that there is a body to break). The state change
+    /// happened, but the client never learns it.
     DropConnection,
     /// Send only the first half of the normal body.
     TruncateBody,

@@ -1,7 +1,7 @@
 //! Bulk revoke: chunking, fall-back to single revokes, and a report that loses no id.
 
 use std::borrow::Borrow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use fastly_tokens_raw::types::{BulkRevokeItem, BulkRevokeItemType, BulkRevokeRequest};
@@ -18,7 +18,8 @@ pub enum RevokeStatus {
     Revoked,
     /// Fastly reported it does not exist (already revoked, or never existed).
     AlreadyGone,
-    /// Not revoked; the error says why (shared by every id of a failed chunk).
+    /// Not confirmed revoked; the error says why (shared by every id of a failed chunk). If an
+    /// earlier attempt's answer was lost, the token may in fact be gone: revoking it again is safe.
     Failed(Arc<Error>),
 }
 
@@ -34,6 +35,7 @@ impl RevokeStatus {
 pub struct BulkRevokeReport {
     entries: Vec<(TokenId, RevokeStatus)>,
     requests: usize,
+    lookups: usize,
 }
 
 impl BulkRevokeReport {
@@ -74,9 +76,15 @@ impl BulkRevokeReport {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
-    /// HTTP requests the revoke needed (bulk and single, not counting retries).
+    /// Revoke requests made (bulk and single, not counting retries): what the call spent of
+    /// the hourly rate-limit budget.
     pub fn requests(&self) -> usize {
         self.requests
+    }
+    /// `GET /tokens/{id}` lookups made to find out which ids of a refused chunk no longer
+    /// exist. Reads are not rate limited.
+    pub fn lookups(&self) -> usize {
+        self.lookups
     }
 }
 
@@ -106,26 +114,50 @@ where
     let mut report = BulkRevokeReport {
         entries: Vec::with_capacity(unique.len()),
         requests: 0,
+        lookups: 0,
     };
     let mut stop: Option<Arc<Error>> = None;
     for chunk in unique.chunks(client.bulk_chunk_size()) {
-        revoke_part(client, chunk, false, &mut report, &mut stop).await;
+        revoke_part(client, chunk, Stage::Chunk, &mut report, &mut stop).await;
     }
+    // Sifting reports missing ids first; restore input order.
+    let position: HashMap<&TokenId, usize> =
+        unique.iter().enumerate().map(|(i, id)| (id, i)).collect();
+    report
+        .entries
+        .sort_by_key(|(id, _)| position.get(id).copied().unwrap_or(usize::MAX));
     debug_assert_eq!(report.entries.len(), unique.len());
     report
 }
 
+/// Where a part of the input is in the refusal-handling process.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// A chunk as cut from the input.
+    Chunk,
+    /// A chunk whose missing ids were sifted out after a refusal.
+    Sifted,
+    /// A half of a refused part.
+    Half,
+}
+
 /// Revokes `part` with one bulk request. If Fastly refuses it as a whole for a reason that may
-/// concern only some ids (400/403/404/422), the part is halved and each half retried, down to
-/// single revokes: k bad ids among n cost about 2k·log2(n) extra requests, not n.
+/// concern only some ids (400/403/404/422):
+/// 1. a refused chunk is *sifted*: each id is looked up with `GET /tokens/{id}` (reads are not
+///    rate limited); ids that are gone are reported so, and the rest is revoked in one request;
+/// 2. if that is refused too (or nothing was missing), the part is halved and each half
+///    retried, down to single revokes: k bad ids among n cost about 2k·log2(n) requests.
 fn revoke_part<'a>(
     client: &'a Client,
     part: &'a [TokenId],
-    split: bool,
+    stage: Stage,
     report: &'a mut BulkRevokeReport,
     stop: &'a mut Option<Arc<Error>>,
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>> {
     Box::pin(async move {
+        if part.is_empty() {
+            return;
+        }
         if let Some(error) = stop.as_ref() {
             report.entries.extend(
                 part.iter()
@@ -135,7 +167,7 @@ fn revoke_part<'a>(
         }
         report.requests += 1;
         // A lone id left by splitting goes to the single endpoint, whose 404 means "gone".
-        if let ([id], true) = (part, split) {
+        if let ([id], Stage::Half) = (part, stage) {
             let status = match client.revoke_token(id).await {
                 Ok(RevokeOutcome::Revoked) => RevokeStatus::Revoked,
                 Ok(RevokeOutcome::AlreadyGone) => RevokeStatus::AlreadyGone,
@@ -154,16 +186,21 @@ fn revoke_part<'a>(
             Ok(()) => report
                 .entries
                 .extend(part.iter().map(|id| (id.clone(), RevokeStatus::Revoked))),
-            Err(error) if worth_splitting(&error) && part.len() > 1 => {
-                let (left, right) = part.split_at(part.len() / 2);
-                revoke_part(client, left, true, report, stop).await;
-                revoke_part(client, right, true, report, stop).await;
+            // A 403 may mean "not yours", and a lookup of someone else's token may answer 404
+            // too: never sift on it, or a live token could be reported gone.
+            Err(error)
+                if worth_splitting(&error) && stage == Stage::Chunk && !error.is_forbidden() =>
+            {
+                let remaining = sift(client, part, report).await;
+                if remaining.len() == part.len() {
+                    // Nothing was missing: the refusal is about something else. Halve.
+                    halve(client, part, report, stop).await;
+                } else if !remaining.is_empty() {
+                    let remaining: Vec<TokenId> = remaining.into_iter().cloned().collect();
+                    revoke_part(client, &remaining, Stage::Sifted, report, stop).await;
+                }
             }
-            Err(error) if worth_splitting(&error) => {
-                // A single id refused by the bulk endpoint: ask the single one, which tells a
-                // missing token (404) from a refusal.
-                revoke_part(client, part, true, report, stop).await;
-            }
+            Err(error) if worth_splitting(&error) => halve(client, part, report, stop).await,
             Err(error) => {
                 let error = Arc::new(error);
                 if stops_everything(&error) {
@@ -176,6 +213,40 @@ fn revoke_part<'a>(
             }
         }
     })
+}
+
+async fn halve(
+    client: &Client,
+    part: &[TokenId],
+    report: &mut BulkRevokeReport,
+    stop: &mut Option<Arc<Error>>,
+) {
+    if part.len() <= 1 {
+        return revoke_part(client, part, Stage::Half, report, stop).await;
+    }
+    let (left, right) = part.split_at(part.len() / 2);
+    revoke_part(client, left, Stage::Half, report, stop).await;
+    revoke_part(client, right, Stage::Half, report, stop).await;
+}
+
+/// Looks each id up; reports those Fastly no longer has as already gone and returns the rest.
+async fn sift<'a>(
+    client: &Client,
+    part: &'a [TokenId],
+    report: &mut BulkRevokeReport,
+) -> Vec<&'a TokenId> {
+    let mut remaining = Vec::with_capacity(part.len());
+    for id in part {
+        report.lookups += 1;
+        match client.get_token(id).await {
+            Err(e) if e.is_not_found() => {
+                report.entries.push((id.clone(), RevokeStatus::AlreadyGone))
+            }
+            // Found, or the lookup failed: keep it, the revoke will tell.
+            _ => remaining.push(id),
+        }
+    }
+    remaining
 }
 
 async fn revoke_chunk(client: &Client, chunk: &[TokenId]) -> Result<(), Error> {

@@ -651,6 +651,10 @@ impl Client {
     /// failed. After a 401 or a 429 (once retries and any allowed wait are exhausted), the
     /// remaining ids are reported failed with that error without further requests.
     ///
+    /// "Failed" means "not confirmed revoked": if an attempt's answer was lost (a dropped
+    /// connection, a timeout) the server may have acted before a later attempt failed. Revoking
+    /// failed ids again is always safe; ids that were in fact revoked come back as already gone.
+    ///
     /// ```no_run
     /// # async fn run(client: fastly_tokens::Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let ids: Vec<fastly_tokens::TokenId> = vec!["2j1hEyxXOEqYaSipeZHaW4".parse()?];

@@ -350,7 +350,7 @@ async fn bulk_revoke_body_is_the_jsonapi_document() {
 }
 
 #[tokio::test]
-async fn refused_bulk_chunk_falls_back_to_single_revokes() {
+async fn refused_bulk_chunk_is_sifted_then_halved() {
     let server = MockServer::start_async().await;
     let bulk = server
         .mock_async(|when, then| {
@@ -360,18 +360,28 @@ async fn refused_bulk_chunk_falls_back_to_single_revokes() {
                 .body(r#"{"msg":"Token revocation error."}"#);
         })
         .await;
+    // Lookups (free reads): good1 and other3 exist, gone2 does not.
+    let mut lookups = Vec::new();
+    for (id, status, body) in [
+        ("good1", 200, fixture!("get_token.200.json")),
+        ("gone2", 404, fixture!("error.404.json")),
+        ("other3", 200, fixture!("get_token.200.json")),
+    ] {
+        lookups.push(
+            server
+                .mock_async(move |when, then| {
+                    when.method(GET).path(format!("/tokens/{id}"));
+                    then.status(status)
+                        .header("content-type", "application/json")
+                        .body(body);
+                })
+                .await,
+        );
+    }
     let ok = server
         .mock_async(|when, then| {
             when.method(DELETE).path("/tokens/good1");
             then.status(204);
-        })
-        .await;
-    let gone = server
-        .mock_async(|when, then| {
-            when.method(DELETE).path("/tokens/gone2");
-            then.status(404)
-                .header("content-type", "application/json")
-                .body(fixture!("error.404.json"));
         })
         .await;
     let forbidden = server
@@ -386,11 +396,23 @@ async fn refused_bulk_chunk_falls_back_to_single_revokes() {
         .revoke_tokens([tid("good1"), tid("gone2"), tid("other3")])
         .await
         .expect("report");
-    // [good1 gone2 other3] refused -> [good1] alone, [gone2 other3] refused -> each alone.
+    // [good1 gone2 other3] refused -> lookups find gone2 missing -> [good1 other3] refused ->
+    // halved: [good1] alone (204), [other3] alone (403).
     bulk.assert_calls_async(2).await;
+    for lookup in &lookups {
+        lookup.assert_calls_async(1).await;
+    }
     ok.assert_calls_async(1).await;
-    gone.assert_calls_async(1).await;
     forbidden.assert_calls_async(1).await;
+    assert_eq!(
+        report
+            .entries()
+            .iter()
+            .map(|(id, _)| id.as_str())
+            .collect::<Vec<_>>(),
+        ["good1", "gone2", "other3"],
+        "input order"
+    );
     assert_eq!(
         report.revoked().map(|i| i.as_str()).collect::<Vec<_>>(),
         ["good1"]
@@ -406,7 +428,34 @@ async fn refused_bulk_chunk_falls_back_to_single_revokes() {
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0].0.as_str(), "other3");
     assert!(failed[0].1.is_forbidden());
-    assert_eq!(report.requests(), 5);
+    assert_eq!((report.requests(), report.lookups()), (4, 3));
+}
+
+#[tokio::test]
+async fn a_forbidden_bulk_chunk_is_never_sifted() {
+    // "Not yours" may look like "not found" to a lookup; only revokes decide.
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(DELETE);
+            then.status(403)
+                .header("content-type", "application/json")
+                .body(fixture!("error.403.json"));
+        })
+        .await;
+    let lookups = server
+        .mock_async(|when, then| {
+            when.method(GET);
+            then.status(404);
+        })
+        .await;
+    let report = client(&server)
+        .revoke_tokens([tid("aaa1"), tid("bbb2")])
+        .await
+        .expect("report");
+    lookups.assert_calls_async(0).await;
+    assert_eq!(report.failed().count(), 2);
+    assert_eq!(report.already_gone().count(), 0);
 }
 
 #[tokio::test]
@@ -465,7 +514,22 @@ async fn every_operation_maps_every_error_status_with_fastlys_message() {
                         .body(body);
                 })
                 .await;
-            // A bulk chunk refused with 400/403/422 is retried id by id.
+            // A refused bulk chunk is sifted with lookups: the token exists.
+            let lookup = if matches!(op, Op::Bulk) {
+                Some(
+                    server
+                        .mock_async(|when, then| {
+                            when.method(GET).path("/tokens/3krg2uUGZzb2W9Euo4moOY");
+                            then.status(200)
+                                .header("content-type", "application/json")
+                                .body(fixture!("get_token.200.json"));
+                        })
+                        .await,
+                )
+            } else {
+                None
+            };
+            // ... then retried id by id.
             let single = server
                 .mock_async(|when, then| {
                     when.method(DELETE).path("/tokens/3krg2uUGZzb2W9Euo4moOY");
@@ -495,6 +559,11 @@ async fn every_operation_maps_every_error_status_with_fastlys_message() {
             let fell_back = matches!(op, Op::Bulk) && matches!(status, 400 | 403 | 422);
             if !matches!(op, Op::Revoke) {
                 single.assert_calls_async(usize::from(fell_back)).await;
+            }
+            if let Some(lookup) = &lookup {
+                // Sifted on 400/422, never on 403 (nor on 401, which stops everything).
+                let sifted = matches!(status, 400 | 422);
+                lookup.assert_calls_async(usize::from(sifted)).await;
             }
             if status == 400 {
                 assert_eq!(api.detail(), Some("try later"));

@@ -288,3 +288,18 @@ async fn bulk_revoke_under_faults_accounts_for_every_id() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_bulk_answer_lost_after_the_server_acted_is_not_counted_twice() {
+    let fake = fastly_tokens_fake::start().await.expect("fake");
+    let client = client_for(&fake, &fake.seed().user("alice").key);
+    let wanted = ids(&fake.add_tokens("alice", 8));
+    // The server revokes all 8, then the connection drops before the answer arrives. The retry
+    // is refused (they are gone), halved down to single revokes, which answer 404.
+    fake.inject(Fault::DropConnection, 1);
+    let report = client.revoke_tokens(&wanted).await.expect("report");
+    assert_eq!(report.len(), 8);
+    assert_eq!(report.already_gone().count(), 8, "{:?}", report.entries());
+    assert_eq!(report.revoked().count(), 0);
+    assert!(wanted.iter().all(|id| !fake.is_live(id.as_str())));
+}
