@@ -23,6 +23,7 @@ pub enum Fault {
 #[derive(Debug, Default)]
 pub(crate) struct Faults {
     queue: VecDeque<Fault>,
+    targeted: Vec<(String, String, Fault, usize)>,
     random: Option<(f64, Vec<Fault>)>,
 }
 
@@ -31,16 +32,37 @@ impl Faults {
         self.queue.extend(std::iter::repeat_n(fault, times));
     }
 
+    pub fn push_matching(&mut self, method: &str, path_prefix: &str, fault: Fault, times: usize) {
+        self.targeted.push((
+            method.to_ascii_uppercase(),
+            path_prefix.to_string(),
+            fault,
+            times,
+        ));
+    }
+
     pub fn set_random(&mut self, probability: f64, faults: Vec<Fault>) {
         self.random = (probability > 0.0 && !faults.is_empty()).then_some((probability, faults));
     }
 
     pub fn clear(&mut self) {
         self.queue.clear();
+        self.targeted.clear();
         self.random = None;
     }
 
-    pub fn next(&mut self) -> Option<Fault> {
+    pub fn next(&mut self, method: &str, path: &str) -> Option<Fault> {
+        if let Some(i) = self
+            .targeted
+            .iter()
+            .position(|(m, p, _, n)| *n > 0 && m == method && path.starts_with(p.as_str()))
+        {
+            let entry = &mut self.targeted[i];
+            entry.3 -= 1;
+            let fault = entry.2.clone();
+            self.targeted.retain(|(_, _, _, n)| *n > 0);
+            return Some(fault);
+        }
         if let Some(f) = self.queue.pop_front() {
             return Some(f);
         }

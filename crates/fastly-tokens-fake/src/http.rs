@@ -81,7 +81,7 @@ pub(crate) async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let fault = lock(&shared.faults).next();
+    let fault = lock(&shared.faults).next(method.as_str(), uri.path());
     if let Some(Fault::Latency(d)) = &fault {
         tokio::time::sleep(*d).await;
     }

@@ -247,6 +247,12 @@ impl FakeFastly {
         lock(&self.shared.faults).push(fault, times);
     }
 
+    /// Applies `fault` to the next `times` requests with this method whose path starts with
+    /// `path_prefix` (e.g. `"DELETE", "/tokens/"`), before any queued fault.
+    pub fn inject_matching(&self, method: &str, path_prefix: &str, fault: Fault, times: usize) {
+        lock(&self.shared.faults).push_matching(method, path_prefix, fault, times);
+    }
+
     /// After the queue is empty, apply one of `faults` to each request with `probability`.
     pub fn inject_random(&self, probability: f64, faults: Vec<Fault>) {
         lock(&self.shared.faults).set_random(probability, faults);
