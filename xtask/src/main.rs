@@ -19,8 +19,39 @@ commands:
                      model coverage (installs its pinned npm tools)
   spec-diff OLD NEW  semantic diff of two OpenAPI documents (operations, parameters, media
                      types, statuses, fields, nullability), to review before regenerating
+  bench [--with-fastly-api] [--runs N] [--scale S] [--build-cost]
+                     benchmark against the reqwest and hyper floors (and fastly-api 15.0.0,
+                     built on demand); see BENCHMARKS.md
   ci                 everything CI runs: generate --check, fmt, clippy, tests, docs, contract
   help               show this message";
+
+/// Builds the benchmark workspace (`xtask/bench`, outside the main one so that fastly-api is
+/// never built by default) in release, then runs its harness.
+fn bench(args: &[&str]) -> Result<(), String> {
+    let manifest = generate::workspace_root().join("xtask/bench/Cargo.toml");
+    let manifest = manifest.to_string_lossy().to_string();
+    let mut build = vec![
+        "build",
+        "--release",
+        "--locked",
+        "--manifest-path",
+        manifest.as_str(),
+    ];
+    if args.contains(&"--with-fastly-api") {
+        build.extend(["--features", "fastly-api"]);
+    }
+    ci::cargo(&build, &[])?;
+    let harness = generate::workspace_root().join("xtask/bench/target/release/harness");
+    let status = std::process::Command::new(&harness)
+        .args(args)
+        .status()
+        .map_err(|e| format!("cannot run {}: {e}", harness.display()))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err("the benchmark harness failed".to_string())
+    }
+}
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -30,6 +61,7 @@ fn main() -> ExitCode {
         ["generate", "--check"] => generate::run(generate::Mode::Check),
         ["ci"] => ci::run(),
         ["spec-diff", old, new] => spec_diff::run(old, new),
+        ["bench", rest @ ..] => bench(rest),
         ["contract", rest @ ..] => ci::cargo(
             &[
                 "run",

@@ -351,3 +351,34 @@ async fn https_base_urls_reach_the_tls_handshake() {
         other => panic!("unexpected {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn an_error_status_with_a_non_json_body_keeps_its_status_and_headers() {
+    // Without the glue, progenitor reports InvalidResponsePayload: no status, no headers.
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(DELETE).path("/tokens/self");
+            then.status(429)
+                .header("fastly-ratelimit-reset", "1635879600")
+                .body("<html>slow down</html>");
+        })
+        .await;
+    match client(&server).revoke_token_current().await {
+        Err(Error::ErrorResponse(rv)) => {
+            assert_eq!(rv.status().as_u16(), 429);
+            assert_eq!(
+                rv.headers()
+                    .get("fastly-ratelimit-reset")
+                    .and_then(|v| v.to_str().ok()),
+                Some("1635879600")
+            );
+            assert!(
+                rv.headers()
+                    .contains_key(fastly_tokens_raw::REPLACED_BODY_HEADER)
+            );
+            assert_eq!(rv.msg, None);
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}

@@ -181,39 +181,25 @@ impl ClientBuilder {
         };
         let user_agent = HeaderValue::from_str(&self.user_agent)
             .map_err(|_| InvalidInput::new("user agent", "it is not a valid HTTP header value"))?;
-        let http = |key: Option<HeaderValue>| {
-            let mut headers = HeaderMap::new();
-            if let Some(key) = key {
-                headers.insert("fastly-key", key);
-            }
-            let origin = base_url.clone();
-            reqwest::Client::builder()
-                .default_headers(headers)
-                .user_agent(user_agent.clone())
-                .timeout(self.timeout)
-                .connect_timeout(self.connect_timeout)
-                .redirect(same_origin_redirects(origin))
-                .build()
-                .map_err(|e| {
-                    Error::InvalidInput(InvalidInput::new(
-                        "client configuration",
-                        format!("the HTTP client could not be built: {e}"),
-                    ))
-                })
+        let config = AnonymousConfig {
+            origin: base_url.clone(),
+            user_agent,
+            timeout: self.timeout,
+            connect_timeout: self.connect_timeout,
         };
         let base = base_url.as_str().trim_end_matches('/').to_string();
         let keyed = match key {
             Some(key) => Some(fastly_tokens_raw::Client::new_with_client(
                 &base,
-                http(Some(key))?,
+                http_client(Some(key), &config)?,
             )),
             None => None,
         };
-        let anonymous = fastly_tokens_raw::Client::new_with_client(&base, http(None)?);
         Ok(Client {
             inner: Arc::new(Inner {
                 keyed,
-                anonymous,
+                anonymous: std::sync::OnceLock::new(),
+                anonymous_config: config,
                 retry: self.retry,
                 timeout: self.timeout,
                 bulk_chunk_size: self.bulk_chunk_size,
@@ -222,6 +208,38 @@ impl ClientBuilder {
             }),
         })
     }
+}
+
+/// What building an HTTP client needs, kept to build the key-less one on first use.
+#[derive(Debug)]
+struct AnonymousConfig {
+    origin: url::Url,
+    user_agent: HeaderValue,
+    timeout: Duration,
+    connect_timeout: Duration,
+}
+
+fn http_client(
+    key: Option<HeaderValue>,
+    config: &AnonymousConfig,
+) -> Result<reqwest::Client, InvalidInput> {
+    let mut headers = HeaderMap::new();
+    if let Some(key) = key {
+        headers.insert("fastly-key", key);
+    }
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .user_agent(config.user_agent.clone())
+        .timeout(config.timeout)
+        .connect_timeout(config.connect_timeout)
+        .redirect(same_origin_redirects(config.origin.clone()))
+        .build()
+        .map_err(|e| {
+            InvalidInput::new(
+                "client configuration",
+                format!("the HTTP client could not be built: {e}"),
+            )
+        })
 }
 
 fn key_header(token: &SecretString) -> Result<HeaderValue, Error> {
@@ -300,8 +318,10 @@ pub struct Client {
 struct Inner {
     /// Sends `Fastly-Key`; `None` when the builder had no token.
     keyed: Option<fastly_tokens_raw::Client>,
-    /// Sends no key: `create_token` with a password.
-    anonymous: fastly_tokens_raw::Client,
+    /// Sends no key: `create_token` with a password. Built on first use: each reqwest client
+    /// loads the TLS root store (measured: ~20 M instructions), and most programs never create.
+    anonymous: std::sync::OnceLock<Result<fastly_tokens_raw::Client, InvalidInput>>,
+    anonymous_config: AnonymousConfig,
     retry: RetryPolicy,
     timeout: Duration,
     bulk_chunk_size: usize,
@@ -413,8 +433,16 @@ impl Client {
         })
     }
 
-    pub(crate) fn anonymous(&self) -> &fastly_tokens_raw::Client {
-        &self.inner.anonymous
+    pub(crate) fn anonymous(&self) -> Result<&fastly_tokens_raw::Client, Error> {
+        self.inner
+            .anonymous
+            .get_or_init(|| {
+                http_client(None, &self.inner.anonymous_config).map(|http| {
+                    fastly_tokens_raw::Client::new_with_client(&self.inner.base_url, http)
+                })
+            })
+            .as_ref()
+            .map_err(|e| Error::InvalidInput(e.clone()))
     }
 
     pub(crate) fn bulk_chunk_size(&self) -> usize {
@@ -454,7 +482,7 @@ impl Client {
             let mut attempt: u32 = 0;
             loop {
                 attempt += 1;
-                let (result, head) = fastly_tokens_raw::capture_response_head(call()).await;
+                let result = call().await;
                 let span = tracing::Span::current();
                 span.record("attempts", attempt);
                 span.record("elapsed_ms", started.elapsed().as_millis() as u64);
@@ -465,7 +493,7 @@ impl Client {
                         tracing::debug!(attempt, status = value.status().as_u16(), "succeeded");
                         return Ok(value);
                     }
-                    Err(raw) => convert::error(operation, raw, head, self.inner.timeout).await,
+                    Err(raw) => convert::error(operation, raw, self.inner.timeout).await,
                 };
                 self.record_rate_limit(error.rate_limit().copied());
                 if let Some(status) = error.status() {

@@ -155,7 +155,6 @@ pub(crate) fn transport(
 pub(crate) async fn error(
     operation: &'static str,
     e: RawError,
-    head: Option<fastly_tokens_raw::ResponseHead>,
     timeout: std::time::Duration,
 ) -> Error {
     match e {
@@ -176,26 +175,12 @@ pub(crate) async fn error(
         RawError::CommunicationError(e)
         | RawError::ResponseBodyError(e)
         | RawError::InvalidUpgrade(e) => transport(operation, e, timeout),
-        // A documented error status whose body is not Fastly's JSON (empty, HTML, truncated):
-        // the status is the news, so it is an API error without a message.
-        RawError::InvalidResponsePayload(_, _)
-            if head.as_ref().is_some_and(|h| h.status >= 400) =>
-        {
-            let head = head.unwrap_or_default();
-            Error::from(ApiError {
-                operation,
-                status: head.status,
-                message: None,
-                detail: None,
-                code: None,
-                rate_limit: RateLimit::from_head(&head),
-                redirect_to: None,
-            })
-        }
+        // The raw crate replaces undecodable error bodies with `{}`, so a payload that does
+        // not decode comes from a success status.
         RawError::InvalidResponsePayload(body, e) => Error::Decode(DecodeError::new(
             operation,
-            head.map(|h| h.status),
-            e,
+            None,
+            format!("success response: {e}"),
             &body,
         )),
         RawError::UnexpectedResponse(response) => unexpected(operation, response, timeout).await,

@@ -152,7 +152,7 @@ impl<'a> CreateTokenBuilder<'a> {
                 }
                 form.username = Some(username.clone());
                 form.password = Some(password.expose_secret().to_string());
-                self.client.anonymous()
+                self.client.anonymous()?
             }
             Kind::ApiToken => self.client.keyed()?,
         };

@@ -143,7 +143,6 @@ fn error_from(status: u16, remaining: &[u8], reset: &[u8], body: Vec<u8>) -> Opt
     Some(runtime.block_on(convert::error(
         "fuzz",
         convert::RawError::UnexpectedResponse(response),
-        None,
         std::time::Duration::from_secs(1),
     )))
 }

@@ -34,14 +34,6 @@ impl RateLimit {
         )
     }
 
-    /// The same, from the response head the raw client captured.
-    pub(crate) fn from_head(head: &fastly_tokens_raw::ResponseHead) -> Option<Self> {
-        Self::from_values(
-            head.ratelimit_remaining.as_ref(),
-            head.ratelimit_reset.as_ref(),
-        )
-    }
-
     fn from_values(remaining: Option<&HeaderValue>, reset: Option<&HeaderValue>) -> Option<Self> {
         let number = |value: Option<&HeaderValue>| -> Option<u64> {
             value?.to_str().ok()?.trim().parse::<u64>().ok()

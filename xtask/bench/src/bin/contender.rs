@@ -1,0 +1,347 @@
+//! `contender <fastly-tokens|reqwest|hyper|fastly-api> <workload> <base-url> [scale]`: runs one
+//! workload with one client implementation and prints its measurements as JSON.
+
+use bytes::Bytes;
+use fastly_tokens_bench::{Contender, FloorToken, Workload, drive};
+use http_body_util::{BodyExt as _, Full};
+
+#[derive(Clone)]
+struct FastlyTokens(fastly_tokens::Client);
+
+impl Contender for FastlyTokens {
+    async fn current(&self) -> Result<(), String> {
+        self.0
+            .current_token()
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string())
+    }
+    async fn list(&self, customer: &str) -> Result<usize, String> {
+        let customer = customer
+            .parse()
+            .map_err(|e: fastly_tokens::Error| e.to_string())?;
+        self.0
+            .list_customer_tokens(&customer)
+            .await
+            .map(|v| v.len())
+            .map_err(|e| e.to_string())
+    }
+    async fn revoke(&self, id: &str) -> Result<(), String> {
+        let id: fastly_tokens::TokenId = id
+            .parse()
+            .map_err(|e: fastly_tokens::Error| e.to_string())?;
+        self.0
+            .revoke_token(&id)
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string())
+    }
+    async fn bulk(&self, ids: &[String]) -> Result<(), String> {
+        let ids: Vec<fastly_tokens::TokenId> = ids
+            .iter()
+            .map(|s| s.parse())
+            .collect::<Result<_, _>>()
+            .map_err(|e: fastly_tokens::Error| e.to_string())?;
+        let report = self
+            .0
+            .revoke_tokens(&ids)
+            .await
+            .map_err(|e| e.to_string())?;
+        if report.all_gone() {
+            Ok(())
+        } else {
+            Err("not all revoked".into())
+        }
+    }
+}
+
+/// The typed JSON:API body a careful plain-serde client would write.
+#[derive(serde::Serialize)]
+struct BulkBody<'a> {
+    data: Vec<BulkItem<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct BulkItem<'a> {
+    r#type: &'static str,
+    id: &'a str,
+}
+
+fn bulk_body(ids: &[String]) -> Result<Vec<u8>, String> {
+    let body = BulkBody {
+        data: ids
+            .iter()
+            .map(|id| BulkItem {
+                r#type: "token",
+                id,
+            })
+            .collect(),
+    };
+    serde_json::to_vec(&body).map_err(|e| e.to_string())
+}
+
+/// The floor for any reqwest-based client: reqwest + serde, no validation, no typing.
+#[derive(Clone)]
+struct Reqwest {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Contender for Reqwest {
+    async fn current(&self) -> Result<(), String> {
+        let r = self
+            .http
+            .get(format!("{}/tokens/self", self.base))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        r.json::<FloorToken>()
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string())
+    }
+    async fn list(&self, customer: &str) -> Result<usize, String> {
+        let r = self
+            .http
+            .get(format!("{}/customer/{customer}/tokens", self.base))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        r.json::<Vec<FloorToken>>()
+            .await
+            .map(|v| v.len())
+            .map_err(|e| e.to_string())
+    }
+    async fn revoke(&self, id: &str) -> Result<(), String> {
+        let r = self
+            .http
+            .delete(format!("{}/tokens/{id}", self.base))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        (r.status() == 204)
+            .then_some(())
+            .ok_or_else(|| r.status().to_string())
+    }
+    async fn bulk(&self, ids: &[String]) -> Result<(), String> {
+        let r = self
+            .http
+            .delete(format!("{}/tokens", self.base))
+            .header("content-type", "application/vnd.api+json; ext=bulk")
+            .body(bulk_body(ids)?)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        (r.status() == 204)
+            .then_some(())
+            .ok_or_else(|| r.status().to_string())
+    }
+}
+
+/// The floor below reqwest: hyper's client with serde.
+#[derive(Clone)]
+struct Hyper {
+    http: hyper_util::client::legacy::Client<
+        hyper_util::client::legacy::connect::HttpConnector,
+        Full<Bytes>,
+    >,
+    base: String,
+}
+
+impl Hyper {
+    async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Vec<u8>>,
+    ) -> Result<(u16, Bytes), String> {
+        let mut req = hyper::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base))
+            .header("fastly-key", "bench-key")
+            .header("accept", "application/json");
+        if body.is_some() {
+            req = req.header("content-type", "application/vnd.api+json; ext=bulk");
+        }
+        let req = req
+            .body(Full::new(Bytes::from(body.unwrap_or_default())))
+            .map_err(|e| e.to_string())?;
+        let resp = self.http.request(req).await.map_err(|e| e.to_string())?;
+        let status = resp.status().as_u16();
+        let bytes = resp
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| e.to_string())?
+            .to_bytes();
+        Ok((status, bytes))
+    }
+}
+
+impl Contender for Hyper {
+    async fn current(&self) -> Result<(), String> {
+        let (_, b) = self.send("GET", "/tokens/self", None).await?;
+        serde_json::from_slice::<FloorToken>(&b)
+            .map(drop)
+            .map_err(|e| e.to_string())
+    }
+    async fn list(&self, customer: &str) -> Result<usize, String> {
+        let (_, b) = self
+            .send("GET", &format!("/customer/{customer}/tokens"), None)
+            .await?;
+        serde_json::from_slice::<Vec<FloorToken>>(&b)
+            .map(|v| v.len())
+            .map_err(|e| e.to_string())
+    }
+    async fn revoke(&self, id: &str) -> Result<(), String> {
+        let (s, _) = self.send("DELETE", &format!("/tokens/{id}"), None).await?;
+        (s == 204).then_some(()).ok_or_else(|| s.to_string())
+    }
+    async fn bulk(&self, ids: &[String]) -> Result<(), String> {
+        let (s, _) = self
+            .send("DELETE", "/tokens", Some(bulk_body(ids)?))
+            .await?;
+        (s == 204).then_some(()).ok_or_else(|| s.to_string())
+    }
+}
+
+#[cfg(feature = "fastly-api")]
+mod official {
+    use super::*;
+    use fastly_api::apis::configuration::{ApiKey, Configuration};
+    use fastly_api::apis::tokens_api;
+    use std::collections::HashMap;
+
+    /// fastly-api takes `&mut Configuration` per call: concurrent calls each need a clone.
+    #[derive(Clone)]
+    pub struct FastlyApi(pub Configuration);
+
+    impl FastlyApi {
+        pub fn new(base: &str) -> Self {
+            let mut c = Configuration::default();
+            c.base_path = base.to_string();
+            c.api_key = Some(ApiKey {
+                prefix: None,
+                key: "bench-key".to_string(),
+            });
+            FastlyApi(c)
+        }
+    }
+
+    impl Contender for FastlyApi {
+        async fn current(&self) -> Result<(), String> {
+            let mut c = self.0.clone();
+            tokens_api::get_token_current(&mut c)
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string())
+        }
+        async fn list(&self, customer: &str) -> Result<usize, String> {
+            let mut c = self.0.clone();
+            let params = tokens_api::ListTokensCustomerParams {
+                customer_id: customer.to_string(),
+            };
+            tokens_api::list_tokens_customer(&mut c, params)
+                .await
+                .map(|v| v.len())
+                .map_err(|e| e.to_string())
+        }
+        async fn revoke(&self, id: &str) -> Result<(), String> {
+            let mut c = self.0.clone();
+            let params = tokens_api::RevokeTokenParams {
+                token_id: id.to_string(),
+            };
+            tokens_api::revoke_token(&mut c, params)
+                .await
+                .map_err(|e| e.to_string())
+        }
+        async fn bulk(&self, ids: &[String]) -> Result<(), String> {
+            let mut c = self.0.clone();
+            let data: Vec<_> = ids
+                .iter()
+                .map(|id| serde_json::json!({"type": "token", "id": id}))
+                .collect();
+            let mut body = HashMap::new();
+            body.insert("data".to_string(), serde_json::json!(data));
+            let params = tokens_api::BulkRevokeTokensParams {
+                request_body: Some(body),
+            };
+            tokens_api::bulk_revoke_tokens(&mut c, params)
+                .await
+                .map_err(|e| e.to_string())
+        }
+    }
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [name, workload, base, rest @ ..] = args.as_slice() else {
+        eprintln!(
+            "usage: contender <fastly-tokens|reqwest|hyper|fastly-api> <workload> <base-url> [scale]"
+        );
+        std::process::exit(2);
+    };
+    let Some(workload) = Workload::parse(workload) else {
+        eprintln!("unknown workload {workload}");
+        std::process::exit(2);
+    };
+    let scale = rest.first().and_then(|s| s.parse().ok()).unwrap_or(1);
+    let stats = match name.as_str() {
+        "fastly-tokens" => {
+            let client = fastly_tokens::Client::builder()
+                .token("bench-key")
+                .base_url(base.as_str())
+                .retry(fastly_tokens::RetryPolicy::none())
+                .build()
+                .expect("client");
+            drive(name, FastlyTokens(client), workload, scale).await
+        }
+        "reqwest" => {
+            let mut headers = reqwest::header::HeaderMap::new();
+            let mut key = reqwest::header::HeaderValue::from_static("bench-key");
+            key.set_sensitive(true);
+            headers.insert("fastly-key", key);
+            headers.insert(
+                "accept",
+                reqwest::header::HeaderValue::from_static("application/json"),
+            );
+            let http = reqwest::Client::builder()
+                .default_headers(headers)
+                .build()
+                .expect("client");
+            drive(
+                name,
+                Reqwest {
+                    http,
+                    base: base.clone(),
+                },
+                workload,
+                scale,
+            )
+            .await
+        }
+        "hyper" => {
+            let http =
+                hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                    .build_http();
+            drive(
+                name,
+                Hyper {
+                    http,
+                    base: base.clone(),
+                },
+                workload,
+                scale,
+            )
+            .await
+        }
+        #[cfg(feature = "fastly-api")]
+        "fastly-api" => drive(name, official::FastlyApi::new(base), workload, scale).await,
+        other => {
+            eprintln!("unknown contender {other} (fastly-api needs --features fastly-api)");
+            std::process::exit(2);
+        }
+    };
+    println!("{}", serde_json::to_string(&stats).expect("json"));
+}

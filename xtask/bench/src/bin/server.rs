@@ -1,0 +1,44 @@
+//! Canned-response Fastly Tokens server on loopback for the benchmark: it answers from
+//! pre-built bodies so that its own cost is small and equal for every contender.
+//! Prints its base URL on the first line of stdout.
+
+use axum::body::{Body, Bytes};
+use axum::http::{Method, Response, StatusCode, Uri};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let token = Bytes::from(fastly_tokens_bench::token_json(0));
+    let list1000 = Bytes::from(fastly_tokens_bench::list_json(1_000));
+    let list10000 = Bytes::from(fastly_tokens_bench::list_json(10_000));
+    let app = axum::Router::new().fallback(move |method: Method, uri: Uri| {
+        let (token, list1000, list10000) = (token.clone(), list1000.clone(), list10000.clone());
+        async move {
+            let json = |body: Bytes| {
+                Response::builder()
+                    .status(StatusCode::OK)
+                    .header("content-type", "application/json")
+                    .body(Body::from(body))
+            };
+            let path = uri.path();
+            let response = match (method, path) {
+                (Method::GET, "/tokens/self") => json(token),
+                (Method::GET, "/customer/c1000/tokens") => json(list1000),
+                (Method::GET, "/customer/c10000/tokens") => json(list10000),
+                (Method::DELETE, p) if p.starts_with("/tokens") => Response::builder()
+                    .status(StatusCode::NO_CONTENT)
+                    .header("fastly-ratelimit-remaining", "999")
+                    .header("fastly-ratelimit-reset", "1635879600")
+                    .body(Body::empty()),
+                _ => Response::builder()
+                    .status(StatusCode::NOT_FOUND)
+                    .body(Body::empty()),
+            };
+            response.unwrap_or_else(|_| Response::new(Body::empty()))
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
+    println!("http://{}", listener.local_addr().expect("addr"));
+    axum::serve(listener, app).await.expect("serve");
+}
