@@ -89,20 +89,18 @@ pub mod types {
     pub struct TokenCreatedResponse {
         ///The secret to send as `Fastly-Key`. 32 characters of the URL-safe base64 alphabet. Returned only here.
         pub access_token: ::std::string::String,
-        pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        pub created_at: crate::time::Timestamp,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub customer_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub deleted_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        pub deleted_at: ::std::option::Option<crate::time::Timestamp>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub expires_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        pub expires_at: ::std::option::Option<crate::time::Timestamp>,
         pub id: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ip: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub last_used_at: ::std::option::Option<
-            ::chrono::DateTime<::chrono::offset::Utc>,
-        >,
+        pub last_used_at: ::std::option::Option<crate::time::Timestamp>,
         pub name: ::std::string::String,
         pub scope: TokenScope,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -112,11 +110,9 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub services: ::std::vec::Vec<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub sudo_expires_at: ::std::option::Option<
-            ::chrono::DateTime<::chrono::offset::Utc>,
-        >,
+        pub sudo_expires_at: ::std::option::Option<crate::time::Timestamp>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub updated_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        pub updated_at: ::std::option::Option<crate::time::Timestamp>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub user_agent: ::std::option::Option<::std::string::String>,
         pub user_id: ::std::string::String,
@@ -124,13 +120,13 @@ pub mod types {
     ///A token as the GET operations return it. Unknown fields may appear and must be ignored.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct TokenResponse {
-        pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        pub created_at: crate::time::Timestamp,
         pub customer_id: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub deleted_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        pub deleted_at: ::std::option::Option<crate::time::Timestamp>,
         ///`null` for a token that never expires.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub expires_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        pub expires_at: ::std::option::Option<crate::time::Timestamp>,
         ///Alphanumeric (base62) token id.
         pub id: ::std::string::String,
         ///Address the token was last used from.
@@ -138,9 +134,7 @@ pub mod types {
         pub ip: ::std::option::Option<::std::string::String>,
         ///`null` for a token never used.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub last_used_at: ::std::option::Option<
-            ::chrono::DateTime<::chrono::offset::Utc>,
-        >,
+        pub last_used_at: ::std::option::Option<crate::time::Timestamp>,
         pub name: ::std::string::String,
         pub scope: TokenScope,
         ///The same scopes as `scope`, as a list.
@@ -154,11 +148,9 @@ pub mod types {
         pub services: ::std::vec::Vec<::std::string::String>,
         ///Non-null only for browser sessions in sudo mode.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub sudo_expires_at: ::std::option::Option<
-            ::chrono::DateTime<::chrono::offset::Utc>,
-        >,
+        pub sudo_expires_at: ::std::option::Option<crate::time::Timestamp>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub updated_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        pub updated_at: ::std::option::Option<crate::time::Timestamp>,
         ///User agent that last used the token.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub user_agent: ::std::option::Option<::std::string::String>,

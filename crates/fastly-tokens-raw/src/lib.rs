@@ -41,6 +41,7 @@
 //! ```
 
 pub mod form;
+pub mod time;
 
 // Generated code: formatted by prettyplease, not rustfmt (output must depend only on the spec
 // and Cargo.lock). Lints are relaxed for it alone, each for a reason:

@@ -53,7 +53,7 @@ async fn get_token_current_on_the_wire_and_decoded() {
     assert_eq!(token.sudo_expires_at, None);
     assert_eq!(token.service_id.as_deref(), Some("4aXkQ2mXbV1yQp0tR9sT7e"));
     assert_eq!(
-        token.last_used_at,
+        token.last_used_at.map(|t| t.0),
         Some(Utc.with_ymd_and_hms(2026, 10, 14, 11, 36, 43).unwrap())
     );
 }
@@ -80,7 +80,7 @@ async fn list_tokens_user_decodes_nulls_multi_scope_unknown_fields_and_three_tim
     mock.assert_async().await;
     assert_eq!(tokens.len(), 4);
     assert_eq!(
-        tokens[0].sudo_expires_at,
+        tokens[0].sudo_expires_at.map(|t| t.0),
         Some(Utc.with_ymd_and_hms(2026, 10, 14, 11, 25, 52).unwrap())
     );
     assert_eq!(tokens[2].last_used_at, None);
@@ -91,11 +91,11 @@ async fn list_tokens_user_decodes_nulls_multi_scope_unknown_fields_and_three_tim
     assert_eq!(multi.scopes, ["purge_select", "global:read", "edge:future"]);
     // `.000Z` and `+00:00` decode like `Z`.
     assert_eq!(
-        multi.last_used_at,
+        multi.last_used_at.map(|t| t.0),
         Some(Utc.with_ymd_and_hms(2026, 10, 14, 11, 26, 13).unwrap())
     );
     assert_eq!(
-        multi.created_at,
+        multi.created_at.0,
         Utc.with_ymd_and_hms(2026, 10, 14, 11, 25, 39).unwrap()
     );
 }
@@ -121,7 +121,7 @@ async fn get_token_by_id() {
     mock.assert_async().await;
     assert_eq!(token.scope.0, "global:read");
     assert_eq!(
-        token.expires_at,
+        token.expires_at.map(|t| t.0),
         Some(Utc.with_ymd_and_hms(2027, 1, 14, 10, 20, 53).unwrap())
     );
 }
@@ -297,7 +297,7 @@ async fn create_token_sends_repeated_services_and_the_otp_header() {
         "create responses carry no `scopes`"
     );
     assert_eq!(
-        created.updated_at,
+        created.updated_at.map(|t| t.0),
         Some(Utc.with_ymd_and_hms(2026, 11, 2, 18, 46, 13).unwrap())
     );
 }

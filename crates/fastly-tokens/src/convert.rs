@@ -66,12 +66,12 @@ macro_rules! fields {
             scope: t.scope,
             services: t.services,
             service_id: t.service_id,
-            created_at: t.created_at,
-            updated_at: t.updated_at,
-            deleted_at: t.deleted_at,
-            last_used_at: t.last_used_at,
-            expires_at: t.expires_at,
-            sudo_expires_at: t.sudo_expires_at,
+            created_at: t.created_at.0,
+            updated_at: t.updated_at.map(|t| t.0),
+            deleted_at: t.deleted_at.map(|t| t.0),
+            last_used_at: t.last_used_at.map(|t| t.0),
+            expires_at: t.expires_at.map(|t| t.0),
+            sudo_expires_at: t.sudo_expires_at.map(|t| t.0),
             ip: t.ip,
             user_agent: t.user_agent,
         }
@@ -87,7 +87,7 @@ fn build(operation: &'static str, t: Fields) -> Result<Token, Error> {
             .map(|c| id(operation, "customer_id", c, CustomerId::new))
             .transpose()?,
         name: t.name,
-        scope: ScopeSet::parse(&t.scope.0),
+        scope: ScopeSet::from_string(t.scope.0),
         services: service_ids(operation, t.services)?,
         service_id: t
             .service_id

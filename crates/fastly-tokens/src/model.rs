@@ -96,10 +96,13 @@ impl ScopeSet {
     /// Parses a space-delimited scope string. Never fails: every whitespace-separated word is a
     /// scope, and the original string is kept for printing.
     pub fn parse(raw: &str) -> Self {
-        Self {
-            raw: raw.to_string(),
-            scopes: raw.split_whitespace().map(Scope::from_wire).collect(),
-        }
+        Self::from_string(raw.to_string())
+    }
+
+    /// [`parse`](Self::parse) for an owned string, without copying it (decoding uses this).
+    pub(crate) fn from_string(raw: String) -> Self {
+        let scopes = raw.split_whitespace().map(Scope::from_wire).collect();
+        Self { raw, scopes }
     }
 
     /// A set from individual scopes, printed space-separated.
