@@ -67,12 +67,6 @@ pub mod types {
             value.parse()
         }
     }
-    ///JSON:API bulk document naming the tokens to revoke.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(deny_unknown_fields)]
-    pub struct BulkRevokeRequest {
-        pub data: ::std::vec::Vec<BulkRevokeItem>,
-    }
     ///Fastly's error body.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct GenericTokenError {
@@ -521,7 +515,7 @@ Sends a `DELETE` request to `/tokens`
 */
     pub async fn bulk_revoke_tokens<'a>(
         &'a self,
-        body: &'a types::BulkRevokeRequest,
+        body: &'a crate::bulk::BulkRevokeRequest,
     ) -> Result<ResponseValue<()>, Error<types::GenericTokenError>> {
         let url = format!("{}/tokens", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);

@@ -40,6 +40,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod bulk;
 pub mod form;
 pub mod time;
 

@@ -2,7 +2,7 @@
 //! headers and body, and the decoding of response bodies shaped like the real recorded ones.
 
 use chrono::{TimeZone, Utc};
-use fastly_tokens_raw::{Client, Error, form::CreateTokenRequest, types};
+use fastly_tokens_raw::{Client, Error, form::CreateTokenRequest};
 use httpmock::prelude::*;
 use reqwest::header::{HeaderMap, HeaderValue};
 
@@ -229,20 +229,15 @@ async fn bulk_revoke_sends_the_jsonapi_bulk_content_type_and_typed_body() {
                 .header("content-type", "application/vnd.api+json; ext=bulk")
                 .header_missing("api-version")
                 .body(
-                    r#"{"data":[{"id":"2j1hEyxXOEqYaSipeZHaW4","type":"token"},{"id":"5NSGsvF9ybBxXAdEQhcYPz","type":"token"}]}"#,
+                    r#"{"data":[{"type":"token","id":"2j1hEyxXOEqYaSipeZHaW4"},{"type":"token","id":"5NSGsvF9ybBxXAdEQhcYPz"}]}"#,
                 );
             then.status(204);
         })
         .await;
-    let body = types::BulkRevokeRequest {
-        data: ["2j1hEyxXOEqYaSipeZHaW4", "5NSGsvF9ybBxXAdEQhcYPz"]
-            .into_iter()
-            .map(|id| types::BulkRevokeItem {
-                id: id.to_string(),
-                type_: types::BulkRevokeItemType::Token,
-            })
-            .collect(),
-    };
+    let body = fastly_tokens_raw::bulk::BulkRevokeRequest::for_ids([
+        "2j1hEyxXOEqYaSipeZHaW4",
+        "5NSGsvF9ybBxXAdEQhcYPz",
+    ]);
     client(&server)
         .bulk_revoke_tokens(&body)
         .await

@@ -4,7 +4,7 @@ use rustc_hash::FxHashSet;
 use std::borrow::Borrow;
 use std::sync::Arc;
 
-use fastly_tokens_raw::types::{BulkRevokeItem, BulkRevokeItemType, BulkRevokeRequest};
+use fastly_tokens_raw::bulk::BulkRevokeRequest;
 
 use crate::client::{Client, RevokeOutcome};
 use crate::error::Error;
@@ -273,14 +273,7 @@ async fn revoke_chunk<'i>(
     chunk: impl Iterator<Item = &'i TokenId>,
 ) -> Result<(), Error> {
     const OP: &str = "bulk_revoke_tokens";
-    let body = BulkRevokeRequest {
-        data: chunk
-            .map(|id| BulkRevokeItem {
-                id: id.as_str().to_string(),
-                type_: BulkRevokeItemType::Token,
-            })
-            .collect(),
-    };
+    let body = BulkRevokeRequest::for_ids(chunk.map(TokenId::as_str));
     let raw = client.keyed()?;
     client
         .run(OP, true, || raw.bulk_revoke_tokens(&body))

@@ -337,7 +337,7 @@ async fn bulk_revoke_body_is_the_jsonapi_document() {
         .mock_async(|when, then| {
             when.method(DELETE)
                 .path("/tokens")
-                .body(r#"{"data":[{"id":"aaa1","type":"token"},{"id":"bbb2","type":"token"}]}"#);
+                .body(r#"{"data":[{"type":"token","id":"aaa1"},{"type":"token","id":"bbb2"}]}"#);
             then.status(204);
         })
         .await;
