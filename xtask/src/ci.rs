@@ -52,10 +52,15 @@ const STEPS: &[Step] = &[
 
 /// Runs `cargo <args> <extra>` in the workspace root; fails when it does.
 pub fn cargo(args: &[&str], extra: &[&str]) -> Result<(), String> {
+    let all: Vec<&str> = args.iter().chain(extra).copied().collect();
+    cargo_with_env(&all, &[])
+}
+
+fn cargo_with_env(args: &[&str], env: &[(&str, &str)]) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let status = Command::new(&cargo)
         .args(args)
-        .args(extra)
+        .envs(env.iter().copied())
         .current_dir(generate::workspace_root())
         .status()
         .map_err(|e| format!("cannot run {cargo}: {e}"))?;
@@ -67,8 +72,6 @@ pub fn cargo(args: &[&str], extra: &[&str]) -> Result<(), String> {
 }
 
 pub fn run() -> Result<(), String> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let root = generate::workspace_root();
     let mut failed = Vec::new();
     let mut timings = Vec::new();
 
@@ -83,13 +86,8 @@ pub fn run() -> Result<(), String> {
     for step in STEPS {
         let started = Instant::now();
         println!("==> {}: cargo {}", step.name, step.args.join(" "));
-        let status = Command::new(&cargo)
-            .args(step.args)
-            .envs(step.env.iter().copied())
-            .current_dir(&root)
-            .status()
-            .map_err(|e| format!("cannot run {cargo}: {e}"))?;
-        if !status.success() {
+        if let Err(e) = cargo_with_env(step.args, step.env) {
+            eprintln!("{e}");
             failed.push(step.name);
         }
         timings.push((step.name, started.elapsed()));

@@ -120,33 +120,29 @@ pub fn apply_fixups(spec: &mut OpenAPI) -> Result<Vec<ContentTypeOverride>, Stri
                 continue;
             };
             let operation_id = op.operation_id.clone().unwrap_or_default();
-            let mut rewritten = indexmap_like_rebuild(&body.content);
-            for (media_type, content) in rewritten.iter_mut() {
-                // Fix-up 1: progenitor rejects vendor JSON types such as
-                // `application/vnd.api+json; ext=bulk`. Generate as JSON, remember the real type.
-                if is_vendor_json(media_type) {
-                    overrides.push(ContentTypeOverride {
-                        operation_id: operation_id.clone(),
-                        content_type: media_type.clone(),
-                    });
-                    *media_type = "application/json".to_string();
-                }
-                // Fix-up 2: progenitor panics on any `encoding` object (`todo!`), but the
-                // spec needs it to say that `services[]` repeats (Prism reads it).
-                content.encoding.clear();
-            }
-            body.content = rewritten.into_iter().collect();
+            let content = std::mem::take(&mut body.content);
+            body.content = content
+                .into_iter()
+                .map(|(mut media_type, mut content)| {
+                    // Fix-up 1: progenitor rejects vendor JSON types such as
+                    // `application/vnd.api+json; ext=bulk`. Generate as JSON, remember the real type.
+                    if is_vendor_json(&media_type) {
+                        overrides.push(ContentTypeOverride {
+                            operation_id: operation_id.clone(),
+                            content_type: media_type.clone(),
+                        });
+                        media_type = "application/json".to_string();
+                    }
+                    // Fix-up 2: progenitor panics on any `encoding` object (`todo!`), but the
+                    // spec needs it to say that `services[]` repeats (Prism reads it).
+                    content.encoding.clear();
+                    (media_type, content)
+                })
+                .collect();
         }
     }
     overrides.sort_by(|a, b| a.operation_id.cmp(&b.operation_id));
     Ok(overrides)
-}
-
-fn indexmap_like_rebuild(content: &openapiv3::Content) -> Vec<(String, openapiv3::MediaType)> {
-    content
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
 }
 
 /// `application/<anything>+json`, with or without parameters.

@@ -441,7 +441,7 @@ fn create(state: &mut State, headers: &HeaderMap, body: &[u8]) -> Reply {
     let name = field("name").unwrap_or_else(|| "token".to_string());
     let access_token = new_access_token();
     let now = state.now();
-    let token = state.insert_token(
+    let token = state.insert(StoredToken::new(
         &user,
         &access_token,
         &name,
@@ -449,7 +449,7 @@ fn create(state: &mut State, headers: &HeaderMap, body: &[u8]) -> Reply {
         services,
         now,
         expires_at,
-    );
+    ));
     Reply::json(StatusCode::OK, token.to_created_json(&access_token)).charged(charge)
 }
 

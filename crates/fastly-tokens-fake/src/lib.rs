@@ -31,8 +31,8 @@ use chrono::{DateTime, Utc};
 pub use faults::Fault;
 pub use http::RecordedRequest;
 use http::Shared;
-use state::State;
 pub use state::User;
+use state::{State, StoredToken};
 
 /// Default hourly budget of non-read requests per user, as on Fastly.
 pub const DEFAULT_HOURLY_LIMIT: u32 = 1000;
@@ -291,7 +291,7 @@ impl FakeFastly {
             .map(|i| {
                 let key = state::new_access_token();
                 state
-                    .insert_token(
+                    .insert(StoredToken::new(
                         &user,
                         &key,
                         &format!("bulk-{i}"),
@@ -299,8 +299,9 @@ impl FakeFastly {
                         Vec::new(),
                         now,
                         None,
-                    )
+                    ))
                     .id
+                    .clone()
             })
             .collect()
     }
@@ -422,7 +423,7 @@ fn seed(state: &mut State) -> Seed {
             seeded[owner].handle,
             "x".repeat(12)
         );
-        let token = state.insert_token(
+        let mut token = StoredToken::new(
             &user,
             &key,
             name,
@@ -433,8 +434,6 @@ fn seed(state: &mut State) -> Seed {
         );
         // Deterministic ids make demo output and snapshots stable.
         let id = format!("5eEdTok{:02}{}", i, "0".repeat(13));
-        let mut token = state.tokens.remove(&token.id).unwrap_or(token);
-        state.by_hash.insert(token.key_hash, id.clone());
         token.id = id.clone();
         if let Some(days) = used {
             token.last_used_at = Some(now - day * days as i32);
@@ -444,7 +443,7 @@ fn seed(state: &mut State) -> Seed {
         if name.starts_with("manage.fastly.com") {
             token.sudo_expires_at = Some(now + chrono::Duration::minutes(5));
         }
-        state.tokens.insert(id.clone(), token);
+        state.insert(token);
         if seeded[owner].key.is_empty() {
             seeded[owner].key = key.clone();
         }

@@ -54,6 +54,38 @@ fn opt_ts(t: Option<DateTime<Utc>>) -> Value {
 }
 
 impl StoredToken {
+    /// A new, never used token of `user` with key `key` and a random id.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "a plain constructor of a stored row"
+    )]
+    pub fn new(
+        user: &User,
+        key: &str,
+        name: &str,
+        scope: &str,
+        services: Vec<String>,
+        created_at: DateTime<Utc>,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Self {
+        Self {
+            id: new_id(),
+            user_id: user.id.clone(),
+            customer_id: user.customer_id.clone(),
+            name: name.to_string(),
+            scope: scope.to_string(),
+            services,
+            created_at,
+            expires_at,
+            last_used_at: None,
+            sudo_expires_at: None,
+            ip: None,
+            user_agent: None,
+            key_hash: hash_key(key),
+            revoked: false,
+        }
+    }
+
     /// The field set and nulls of the real GET responses.
     pub fn to_json(&self) -> Value {
         json!({
@@ -166,40 +198,12 @@ impl State {
         self.users.iter().find(|u| u.id == id)
     }
 
-    /// Stores a token for `user` with key `key`; returns the stored token.
-    #[allow(
-        clippy::too_many_arguments,
-        reason = "a plain constructor of a stored row"
-    )]
-    pub fn insert_token(
-        &mut self,
-        user: &User,
-        key: &str,
-        name: &str,
-        scope: &str,
-        services: Vec<String>,
-        created_at: DateTime<Utc>,
-        expires_at: Option<DateTime<Utc>>,
-    ) -> StoredToken {
-        let token = StoredToken {
-            id: new_id(),
-            user_id: user.id.clone(),
-            customer_id: user.customer_id.clone(),
-            name: name.to_string(),
-            scope: scope.to_string(),
-            services,
-            created_at,
-            expires_at,
-            last_used_at: None,
-            sudo_expires_at: None,
-            ip: None,
-            user_agent: None,
-            key_hash: hash_key(key),
-            revoked: false,
-        };
+    /// Stores a token (its key only as the hash); returns it.
+    pub fn insert(&mut self, token: StoredToken) -> &StoredToken {
         self.by_hash.insert(token.key_hash, token.id.clone());
-        self.tokens.insert(token.id.clone(), token.clone());
-        token
+        let id = token.id.clone();
+        self.tokens.insert(id.clone(), token);
+        &self.tokens[&id]
     }
 
     /// The live token a key resolves to (not revoked, not expired).

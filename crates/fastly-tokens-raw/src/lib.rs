@@ -93,8 +93,30 @@ fn limit_body(response: reqwest::Response) -> reqwest::Response {
     rebuild(parts.status, parts.version, url, parts.headers, limited)
 }
 
-/// Most bytes of an error body read to check it (Fastly's are a few dozen).
-const ERROR_BODY_CAP: usize = 64 * 1024;
+/// Most bytes of an error body read (Fastly's are a few dozen; an HTML error page can be any
+/// size).
+pub const ERROR_BODY_CAP: usize = 64 * 1024;
+
+/// Reads at most [`ERROR_BODY_CAP`] bytes of `response`'s body. Returns what arrived, whether
+/// that is the whole body, and the error if the connection broke before the end.
+pub async fn read_error_body(
+    response: &mut reqwest::Response,
+) -> (Vec<u8>, bool, Option<reqwest::Error>) {
+    let mut body = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                let room = ERROR_BODY_CAP.saturating_sub(body.len());
+                body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                if body.len() >= ERROR_BODY_CAP {
+                    return (body, false, None);
+                }
+            }
+            Ok(None) => return (body, true, None),
+            Err(e) => return (body, false, Some(e)),
+        }
+    }
+}
 
 /// Marks an error response whose body was replaced by `{}` (see the crate docs).
 pub const REPLACED_BODY_HEADER: &str = "x-fastly-tokens-replaced-body";
@@ -129,26 +151,8 @@ async fn normalize_error_body(mut response: reqwest::Response) -> reqwest::Respo
         response.version(),
         response.url().clone(),
     );
-    let mut body = Vec::new();
-    let mut complete = true;
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => {
-                let room = ERROR_BODY_CAP.saturating_sub(body.len());
-                body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-                if body.len() >= ERROR_BODY_CAP {
-                    complete = false;
-                    break;
-                }
-            }
-            Ok(None) => break,
-            // The status is the news; what did not arrive is not needed.
-            Err(_) => {
-                complete = false;
-                break;
-            }
-        }
-    }
+    // The status is the news; a body cut short or too long is not Fastly's error JSON.
+    let (mut body, complete, _) = read_error_body(&mut response).await;
     let mut headers = std::mem::take(response.headers_mut());
     headers.remove(reqwest::header::CONTENT_LENGTH);
     let fastly_json = complete && serde_json::from_slice::<types::GenericTokenError>(&body).is_ok();

@@ -181,7 +181,7 @@ impl ClientBuilder {
         };
         let user_agent = HeaderValue::from_str(&self.user_agent)
             .map_err(|_| InvalidInput::new("user agent", "it is not a valid HTTP header value"))?;
-        let config = AnonymousConfig {
+        let config = HttpConfig {
             origin: base_url.clone(),
             user_agent,
             timeout: self.timeout,
@@ -199,9 +199,8 @@ impl ClientBuilder {
             inner: Arc::new(Inner {
                 keyed,
                 anonymous: std::sync::OnceLock::new(),
-                anonymous_config: config,
+                http_config: config,
                 retry: self.retry,
-                timeout: self.timeout,
                 bulk_chunk_size: self.bulk_chunk_size,
                 last_rate_limit: Mutex::new(None),
                 base_url: base,
@@ -210,9 +209,9 @@ impl ClientBuilder {
     }
 }
 
-/// What building an HTTP client needs, kept to build the key-less one on first use.
+/// What building an HTTP client needs; kept to build the key-less one on first use.
 #[derive(Debug)]
-struct AnonymousConfig {
+struct HttpConfig {
     origin: url::Url,
     user_agent: HeaderValue,
     timeout: Duration,
@@ -221,7 +220,7 @@ struct AnonymousConfig {
 
 fn http_client(
     key: Option<HeaderValue>,
-    config: &AnonymousConfig,
+    config: &HttpConfig,
 ) -> Result<reqwest::Client, InvalidInput> {
     let mut headers = HeaderMap::new();
     if let Some(key) = key {
@@ -321,9 +320,8 @@ struct Inner {
     /// Sends no key: `create_token` with a password. Built on first use: each reqwest client
     /// loads the TLS root store (measured: ~20 M instructions), and most programs never create.
     anonymous: std::sync::OnceLock<Result<fastly_tokens_raw::Client, InvalidInput>>,
-    anonymous_config: AnonymousConfig,
+    http_config: HttpConfig,
     retry: RetryPolicy,
-    timeout: Duration,
     bulk_chunk_size: usize,
     last_rate_limit: Mutex<Option<RateLimit>>,
     base_url: String,
@@ -336,7 +334,7 @@ impl std::fmt::Debug for Client {
             .field("base_url", &self.inner.base_url)
             .field("has_token", &self.inner.keyed.is_some())
             .field("retry", &self.inner.retry)
-            .field("timeout", &self.inner.timeout)
+            .field("timeout", &self.inner.http_config.timeout)
             .finish_non_exhaustive()
     }
 }
@@ -437,7 +435,7 @@ impl Client {
         self.inner
             .anonymous
             .get_or_init(|| {
-                http_client(None, &self.inner.anonymous_config).map(|http| {
+                http_client(None, &self.inner.http_config).map(|http| {
                     fastly_tokens_raw::Client::new_with_client(&self.inner.base_url, http)
                 })
             })
@@ -493,7 +491,9 @@ impl Client {
                         tracing::debug!(attempt, status = value.status().as_u16(), "succeeded");
                         return Ok(value);
                     }
-                    Err(raw) => convert::error(operation, raw, self.inner.timeout).await,
+                    Err(raw) => {
+                        convert::error(operation, raw, self.inner.http_config.timeout).await
+                    }
                 };
                 self.record_rate_limit(error.rate_limit().copied());
                 if let Some(status) = error.status() {
@@ -521,7 +521,7 @@ impl Client {
             return None;
         }
         if error.is_rate_limited() {
-            let reset = crate::error::reset_of(error)?;
+            let reset = error.rate_limit().and_then(RateLimit::reset)?;
             let wait = (reset - chrono::Utc::now())
                 .to_std()
                 .unwrap_or(Duration::ZERO);

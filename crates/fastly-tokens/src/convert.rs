@@ -10,9 +10,6 @@ use crate::ratelimit::RateLimit;
 
 pub(crate) type RawError = fastly_tokens_raw::Error<raw::GenericTokenError>;
 
-/// Most bytes read from an error body that progenitor did not decode itself.
-const ERROR_BODY_CAP: usize = 64 * 1024;
-
 fn id<T>(
     operation: &'static str,
     field: &str,
@@ -216,23 +213,11 @@ async fn unexpected(
                 .and_then(|u| u.host_str().map(str::to_string))
         })
         .flatten();
-    // Read at most ERROR_BODY_CAP bytes: an error page can be arbitrarily large.
     let mut response = response;
-    let mut body = Vec::new();
-    loop {
-        match response.chunk().await {
-            Ok(None) => break,
-            Ok(Some(chunk)) => {
-                let room = ERROR_BODY_CAP - body.len();
-                body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-                if body.len() >= ERROR_BODY_CAP {
-                    break;
-                }
-            }
-            Err(e) if status < 300 => return transport(operation, e, timeout),
-            // For an error status, the status itself is the news; keep what arrived.
-            Err(_) => break,
-        }
+    let (body, _, broken) = fastly_tokens_raw::read_error_body(&mut response).await;
+    // For an error status, the status is the news; for a success, a broken body is not.
+    if let (Some(e), true) = (broken, status < 300) {
+        return transport(operation, e, timeout);
     }
     if status < 300 {
         return Error::Decode(DecodeError::new(

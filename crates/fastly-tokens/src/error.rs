@@ -8,8 +8,6 @@
 use std::fmt;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-
 use crate::ratelimit::RateLimit;
 
 /// Everything that can go wrong in a `fastly-tokens` call.
@@ -326,9 +324,4 @@ impl InvalidInput {
     pub fn message(&self) -> &str {
         &self.message
     }
-}
-
-/// When a rate-limited call may be retried.
-pub(crate) fn reset_of(err: &Error) -> Option<DateTime<Utc>> {
-    err.rate_limit().and_then(RateLimit::reset)
 }

@@ -5,7 +5,7 @@
 //! ignored (treated as absent), never a panic: one peer client panics on exactly that.
 
 use chrono::{DateTime, Utc};
-use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::header::HeaderMap;
 
 /// The rate-limit state reported by one response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,18 +28,11 @@ impl RateLimit {
 
     /// Reads the two headers; `None` when neither is present and well-formed.
     pub(crate) fn from_headers(headers: &HeaderMap) -> Option<Self> {
-        Self::from_values(
-            headers.get("fastly-ratelimit-remaining"),
-            headers.get("fastly-ratelimit-reset"),
-        )
-    }
-
-    fn from_values(remaining: Option<&HeaderValue>, reset: Option<&HeaderValue>) -> Option<Self> {
-        let number = |value: Option<&HeaderValue>| -> Option<u64> {
-            value?.to_str().ok()?.trim().parse::<u64>().ok()
+        let number = |name: &str| -> Option<u64> {
+            headers.get(name)?.to_str().ok()?.trim().parse::<u64>().ok()
         };
-        let remaining = number(remaining);
-        let reset = number(reset)
+        let remaining = number("fastly-ratelimit-remaining");
+        let reset = number("fastly-ratelimit-reset")
             .and_then(|secs| i64::try_from(secs).ok())
             .and_then(|secs| DateTime::from_timestamp(secs, 0));
         if remaining.is_none() && reset.is_none() {
@@ -52,6 +45,7 @@ impl RateLimit {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use reqwest::header::HeaderValue;
 
     fn headers(pairs: &[(&'static str, &[u8])]) -> HeaderMap {
         let mut map = HeaderMap::new();

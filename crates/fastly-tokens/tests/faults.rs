@@ -11,7 +11,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use fastly_tokens::{Client, Credentials, Error, RetryPolicy, TokenId, TransportKind};
+mod common;
+
+use common::Op;
+use fastly_tokens::{Client, Error, RetryPolicy, TransportKind};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -19,83 +22,20 @@ const TIMEOUT: Duration = Duration::from_secs(1);
 const TOKEN: &str = r#"{"id":"6FzGpbNZ8sPqk2yXwT3vHm","user_id":"1tSCjJnpQYBBCAsIfI6pX0","customer_id":"51MumwLiSJyFTWhtbByYgR","name":"n","last_used_at":null,"created_at":"2026-10-14T11:25:39Z","expires_at":null,"ip":null,"user_agent":null,"sudo_expires_at":null,"scopes":["global"],"scope":"global","services":[],"service_id":null}"#;
 const CREATED: &str = r#"{"id":"2j1hEyxXOEqYaSipeZHaW4","name":"n","user_id":"1tSCjJnpQYBBCAsIfI6pX0","customer_id":"51MumwLiSJyFTWhtbByYgR","service_id":null,"expires_at":null,"created_at":"2026-11-02T18:46:13Z","updated_at":"2026-11-02T18:46:13Z","scope":"global","services":[],"access_token":"FAULTSfaultsFAULTSfaultsFAULTS00"}"#;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Op {
-    Current,
-    List,
-    Customer,
-    Get,
-    Revoke,
-    RevokeSelf,
-    Bulk,
-    Create,
+const OPS: [Op; 8] = Op::ALL;
+
+/// The status and body of a normal success.
+fn success(op: Op) -> (u16, String) {
+    match op {
+        Op::Current | Op::Get => (200, TOKEN.to_string()),
+        Op::List | Op::Customer => (200, format!("[{TOKEN},{TOKEN}]")),
+        Op::Revoke | Op::RevokeSelf | Op::Bulk => (204, String::new()),
+        Op::Create => (200, CREATED.to_string()),
+    }
 }
 
-const OPS: [Op; 8] = [
-    Op::Current,
-    Op::List,
-    Op::Customer,
-    Op::Get,
-    Op::Revoke,
-    Op::RevokeSelf,
-    Op::Bulk,
-    Op::Create,
-];
-
-impl Op {
-    fn name(self) -> &'static str {
-        match self {
-            Op::Current => "current_token",
-            Op::List => "list_tokens",
-            Op::Customer => "list_customer_tokens",
-            Op::Get => "get_token",
-            Op::Revoke => "revoke_token",
-            Op::RevokeSelf => "revoke_current_token",
-            Op::Bulk => "revoke_tokens",
-            Op::Create => "create_token",
-        }
-    }
-    fn idempotent(self) -> bool {
-        self != Op::Create
-    }
-    /// The status and body of a normal success.
-    fn success(self) -> (u16, String) {
-        match self {
-            Op::Current | Op::Get => (200, TOKEN.to_string()),
-            Op::List | Op::Customer => (200, format!("[{TOKEN},{TOKEN}]")),
-            Op::Revoke | Op::RevokeSelf | Op::Bulk => (204, String::new()),
-            Op::Create => (200, CREATED.to_string()),
-        }
-    }
-    fn has_body(self) -> bool {
-        self.success().0 == 200
-    }
-    /// Runs the operation and describes what happened.
-    async fn outcome(self, client: &Client) -> String {
-        let id: TokenId = "3krg2uUGZzb2W9Euo4moOY".parse().expect("id");
-        let result = match self {
-            Op::Current => client.current_token().await.map(drop),
-            Op::List => client.list_tokens().await.map(drop),
-            Op::Customer => client
-                .list_customer_tokens(&"51MumwLiSJyFTWhtbByYgR".parse().expect("id"))
-                .await
-                .map(drop),
-            Op::Get => client.get_token(&id).await.map(drop),
-            Op::Revoke => client.revoke_token(&id).await.map(drop),
-            Op::RevokeSelf => client.revoke_current_token().await,
-            Op::Bulk => match client.revoke_tokens([id]).await {
-                // The report holds the reason of each failed id.
-                Ok(report) => return describe(report.failed().next().map(|(_, e)| e)),
-                Err(e) => Err(e),
-            },
-            Op::Create => client
-                .create_token(Credentials::password("ops@example.com", "pw"))
-                .send()
-                .await
-                .map(drop),
-        };
-        describe(result.as_ref().err())
-    }
+fn has_body(op: Op) -> bool {
+    success(op).0 == 200
 }
 
 #[derive(Clone, Debug)]
@@ -256,9 +196,9 @@ async fn serve(stream: &mut TcpStream, op: Op, fault: &Fault, elsewhere: &str) {
     if read_request(stream).await.is_none() {
         return;
     }
-    let (ok_status, ok_body) = op.success();
+    let (ok_status, ok_body) = success(op);
     let json = || vec![("content-type", "application/json".to_string())];
-    let body_status = if op.has_body() { ok_status } else { 200 };
+    let body_status = if has_body(op) { ok_status } else { 200 };
     let bytes = match fault {
         Fault::Refused => return,
         Fault::ResetBeforeResponse => {
@@ -266,7 +206,7 @@ async fn serve(stream: &mut TcpStream, op: Op, fault: &Fault, elsewhere: &str) {
             return;
         }
         Fault::ResetDuringBody => {
-            let full = if op.has_body() {
+            let full = if has_body(op) {
                 ok_body.clone()
             } else {
                 TOKEN.to_string()
@@ -278,7 +218,7 @@ async fn serve(stream: &mut TcpStream, op: Op, fault: &Fault, elsewhere: &str) {
             return;
         }
         Fault::TruncatedJson => {
-            let full = if op.has_body() {
+            let full = if has_body(op) {
                 ok_body.clone()
             } else {
                 TOKEN.to_string()
@@ -317,7 +257,7 @@ async fn serve(stream: &mut TcpStream, op: Op, fault: &Fault, elsewhere: &str) {
             response(ok_status, &json(), ok_body.as_bytes())
         }
         Fault::TrickleBody => {
-            let full = if op.has_body() {
+            let full = if has_body(op) {
                 ok_body.clone()
             } else {
                 TOKEN.to_string()
@@ -356,7 +296,7 @@ async fn serve(stream: &mut TcpStream, op: Op, fault: &Fault, elsewhere: &str) {
             ok_body.as_bytes(),
         ),
         Fault::UnknownFields => {
-            let body = if op.has_body() {
+            let body = if has_body(op) {
                 ok_body.replace(
                     "\"name\":\"n\"",
                     "\"name\":\"n\",\"new_field\":{\"a\":[1,2]},\"rotated_at\":null",
@@ -437,7 +377,7 @@ async fn run_cell(op: Op, fault: Fault) -> CellResult {
         .build()
         .expect("client");
     let started = Instant::now();
-    let outcome = op.outcome(&client).await;
+    let outcome = describe(op.run(&client).await.err().as_deref());
     let elapsed = started.elapsed();
     assert_eq!(
         contacted_elsewhere.load(Ordering::SeqCst),

@@ -94,7 +94,7 @@ async fn secrets_never_appear_in_traces_debug_or_display() {
         if let Err(e) = op.run(&client).await {
             shown.push(format!("{e}"));
             shown.push(format!("{e:?}"));
-            let mut source = std::error::Error::source(&e);
+            let mut source = std::error::Error::source(&*e);
             while let Some(s) = source {
                 shown.push(format!("{s} {s:?}"));
                 source = s.source();

@@ -2,6 +2,7 @@
 //! every operation behind one enum so tests can loop over them.
 #![allow(dead_code, reason = "each test binary uses a different subset")]
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use fastly_tokens::{Client, Credentials, Error, RetryPolicy, TokenId};
@@ -12,6 +13,7 @@ pub const PASSWORD: &str = "pass-word-BBBBBBBBBBBB";
 pub const OTP: &str = "918273";
 pub const ACCESS_TOKEN: &str = "FIXTUREfixtureFIXTUREfixture-_00";
 
+#[allow(unused_macros, reason = "not every test binary reads fixtures")]
 macro_rules! fixture {
     ($name:literal) => {
         include_str!(concat!("../../../openapi/fixtures/", $name))
@@ -37,7 +39,7 @@ pub fn tid(s: &str) -> TokenId {
     s.parse().expect("token id")
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Op {
     Current,
     List,
@@ -74,14 +76,29 @@ impl Op {
         }
     }
 
+    /// The client method.
+    pub fn name(self) -> &'static str {
+        match self {
+            Op::Current => "current_token",
+            Op::List => "list_tokens",
+            Op::Customer => "list_customer_tokens",
+            Op::Get => "get_token",
+            Op::Revoke => "revoke_token",
+            Op::RevokeSelf => "revoke_current_token",
+            Op::Bulk => "revoke_tokens",
+            Op::Create => "create_token",
+        }
+    }
+
     pub fn idempotent(self) -> bool {
         !matches!(self, Op::Create)
     }
 
-    /// Runs the operation; bulk revoke's per-id failure is surfaced as the error.
-    pub async fn run(self, client: &Client) -> Result<(), Error> {
+    /// Runs the operation; bulk revoke's per-id failure (shared by the report) is surfaced as
+    /// the error.
+    pub async fn run(self, client: &Client) -> Result<(), Arc<Error>> {
         let id = tid("3krg2uUGZzb2W9Euo4moOY");
-        match self {
+        let result = match self {
             Op::Current => client.current_token().await.map(drop),
             Op::List => client.list_tokens().await.map(drop),
             Op::Customer => client
@@ -93,10 +110,10 @@ impl Op {
             Op::RevokeSelf => client.revoke_current_token().await,
             Op::Bulk => {
                 let report = client.revoke_tokens([id]).await?;
-                match report.failed().next() {
-                    None => Ok(()),
-                    Some((_, e)) => Err(clone_error(e)),
-                }
+                return match report.entries().first() {
+                    Some((_, fastly_tokens::RevokeStatus::Failed(e))) => Err(e.clone()),
+                    _ => Ok(()),
+                };
             }
             Op::Create => client
                 .create_token(Credentials::password("ops@example.com", PASSWORD))
@@ -104,14 +121,7 @@ impl Op {
                 .send()
                 .await
                 .map(drop),
-        }
-    }
-}
-
-/// `Error` is not `Clone`; the report shares it behind an `Arc`. Rebuild what the tests compare.
-fn clone_error(e: &Error) -> Error {
-    match e.as_api() {
-        Some(api) => Error::from(api.clone()),
-        None => panic!("unexpected bulk failure {e}"),
+        };
+        result.map_err(Arc::new)
     }
 }
