@@ -257,7 +257,7 @@ impl TransportError {
 /// Fastly answered but the body could not be decoded.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "{operation} failed: the {} response body could not be decoded ({reason}); body starts {snippet:?}",
+    "{operation} failed: the {} response body could not be decoded ({reason}); body starts {snippet:?}; check that the base URL points at the Fastly API (not a proxy or web page)",
     status.map_or_else(|| "server's".to_string(), |s| s.to_string())
 )]
 #[non_exhaustive]
