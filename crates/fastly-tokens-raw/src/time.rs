@@ -121,7 +121,10 @@ impl<'de> serde::Deserialize<'de> for Timestamp {
                 f.write_str("an RFC 3339 date-time string")
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Timestamp, E> {
-                v.parse().map_err(E::custom)
+                // The message names what was expected, never the value: it may come from a
+                // hostile server, and messages end up in logs.
+                v.parse()
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Other("a string"), &self))
             }
         }
         d.deserialize_str(Visitor)

@@ -233,6 +233,7 @@ async fn tour() -> Result<(), Box<dyn std::error::Error>> {
             bob.password.as_str(),
         ))
         .name("throwaway")
+        .scopes([fastly_tokens::Scope::GlobalRead])
         .send()
         .await?;
     let bob_client = Client::builder()

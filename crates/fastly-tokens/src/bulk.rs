@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use fastly_tokens_raw::bulk::BulkRevokeRequest;
 
-use crate::client::{Client, RevokeOutcome};
+use crate::client::{Client, Op, RevokeOutcome};
 use crate::error::Error;
 use crate::ids::TokenId;
 
@@ -272,11 +272,11 @@ async fn revoke_chunk<'i>(
     client: &Client,
     chunk: impl Iterator<Item = &'i TokenId>,
 ) -> Result<(), Error> {
-    const OP: &str = "bulk_revoke_tokens";
     let body = BulkRevokeRequest::for_ids(chunk.map(TokenId::as_str));
     let raw = client.keyed()?;
+    let call = || async { crate::convert::accept_revoked(raw.bulk_revoke_tokens(&body).await) };
     client
-        .run(OP, true, || raw.bulk_revoke_tokens(&body))
+        .run(Op::BULK_REVOKE_TOKENS, client.auth(), &[], call)
         .await
         .map(|_| ())
 }

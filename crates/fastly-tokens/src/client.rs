@@ -10,6 +10,7 @@ use tracing::Instrument as _;
 use crate::bulk::BulkRevokeReport;
 use crate::convert::{self, RawError};
 use crate::create::{CreateTokenBuilder, Credentials};
+use crate::error::{Auth, Timeout, TransportError, TransportKind};
 use crate::error::{Error, InvalidInput};
 use crate::ids::{CustomerId, TokenId};
 use crate::model::Token;
@@ -17,8 +18,12 @@ use crate::ratelimit::RateLimit;
 
 /// Fastly's API endpoint.
 pub const DEFAULT_BASE_URL: &str = "https://api.fastly.com";
-/// Default limit for a whole request, from connecting to the last byte of the body.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default limit for one attempt (one HTTP request), from connecting to the last byte of the
+/// body.
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default limit for a whole call: every attempt, backoff and rate-limit wait included. A
+/// server that accepts connections and never answers ends a call after this long.
+pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(60);
 /// Default limit for establishing a connection (TCP and TLS).
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default number of ids per bulk revoke request.
@@ -29,7 +34,10 @@ pub const TOKEN_ENV: &str = "FASTLY_API_TOKEN";
 /// When and how calls are retried.
 ///
 /// Only idempotent calls (GET and DELETE) are retried, on connection failures, timeouts, 408,
-/// 500, 502, 503 and 504, with exponential backoff and full jitter. `create_token` is never
+/// 500, 502, 503 and 504, with exponential backoff and "equal jitter" (each delay is drawn
+/// between half and all of the exponential value, so it never collapses to zero).
+/// Retries stop when the client's [operation timeout](ClientBuilder::operation_timeout) is
+/// reached. `create_token` is never
 /// retried. A 429 is retried only when Fastly's `Fastly-RateLimit-Reset` is within
 /// [`max_rate_limit_wait`](Self::max_rate_limit_wait) (default: zero, so a 429 is returned at
 /// once, carrying the reset time): Fastly's window is hourly, so blind retries only waste time.
@@ -82,7 +90,7 @@ impl RetryPolicy {
         self
     }
 
-    /// The delay before retry number `retry` (1-based), with full jitter in [50%, 100%].
+    /// The delay before retry number `retry` (1-based), with equal jitter in [50%, 100%].
     fn backoff(&self, retry: u32) -> Duration {
         let exp = self
             .initial_backoff
@@ -97,8 +105,10 @@ impl RetryPolicy {
 #[must_use]
 pub struct ClientBuilder {
     token: Option<SecretString>,
+    token_from_env: bool,
     base_url: String,
-    timeout: Duration,
+    attempt_timeout: Duration,
+    operation_timeout: Duration,
     connect_timeout: Duration,
     user_agent: String,
     retry: RetryPolicy,
@@ -110,8 +120,10 @@ impl Default for ClientBuilder {
     fn default() -> Self {
         Self {
             token: None,
+            token_from_env: false,
             base_url: DEFAULT_BASE_URL.to_string(),
-            timeout: DEFAULT_TIMEOUT,
+            attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
+            operation_timeout: DEFAULT_OPERATION_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             user_agent: concat!("fastly-tokens/", env!("CARGO_PKG_VERSION")).to_string(),
             retry: RetryPolicy::default(),
@@ -126,6 +138,7 @@ impl ClientBuilder {
     /// [`create_token`](Client::create_token) with a password works.
     pub fn token(mut self, token: impl Into<SecretString>) -> Self {
         self.token = Some(token.into());
+        self.token_from_env = false;
         self
     }
     /// Another endpoint, e.g. a fake server in tests. Must be `https://`, or `http://` on a
@@ -135,9 +148,18 @@ impl ClientBuilder {
         self.base_url = url.into();
         self
     }
-    /// Limit for a whole request (default [`DEFAULT_TIMEOUT`]).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+    /// Limit for one attempt: connecting, sending, and reading the whole answer (default
+    /// [`DEFAULT_ATTEMPT_TIMEOUT`]). A retry gets a fresh attempt limit.
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = timeout;
+        self
+    }
+    /// Limit for a whole call, retries, backoff and rate-limit waits included (default
+    /// [`DEFAULT_OPERATION_TIMEOUT`]). When it elapses the call ends with
+    /// [`Timeout::Operation`](crate::Timeout::Operation). Each request of
+    /// [`revoke_tokens`](Client::revoke_tokens) is one call.
+    pub fn operation_timeout(mut self, timeout: Duration) -> Self {
+        self.operation_timeout = timeout;
         self
     }
     /// Limit for connecting (default [`DEFAULT_CONNECT_TIMEOUT`]).
@@ -184,8 +206,13 @@ impl ClientBuilder {
         let config = HttpConfig {
             origin: base_url.clone(),
             user_agent,
-            timeout: self.timeout,
+            timeout: self.attempt_timeout,
             connect_timeout: self.connect_timeout,
+        };
+        let auth = if self.token_from_env {
+            Auth::EnvToken
+        } else {
+            Auth::Token
         };
         let base = base_url.as_str().trim_end_matches('/').to_string();
         let keyed = match key {
@@ -200,6 +227,9 @@ impl ClientBuilder {
                 keyed,
                 anonymous: std::sync::OnceLock::new(),
                 http_config: config,
+                operation_timeout: self.operation_timeout,
+                key: self.token,
+                auth,
                 retry: self.retry,
                 bulk_chunk_size: self.bulk_chunk_size,
                 last_rate_limit: Mutex::new(None),
@@ -260,22 +290,47 @@ fn key_header(token: &SecretString) -> Result<HeaderValue, Error> {
     Ok(value)
 }
 
+/// Checks a base URL. Messages show only its scheme, host, port and path (`shown`): a URL may
+/// carry a secret in its user info or query, which is exactly what is refused here.
 fn checked_base_url(raw: &str, allow_insecure_http: bool) -> Result<url::Url, Error> {
     let invalid = |why: String| Error::from(InvalidInput::new("base URL", why));
-    let url = url::Url::parse(raw).map_err(|e| invalid(format!("{raw:?}: {e}")))?;
-    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+    let url = url::Url::parse(raw).map_err(|e| {
+        invalid(format!(
+            "it is not an absolute URL ({e}; {} characters)",
+            raw.chars().count()
+        ))
+    })?;
+    let shown = {
+        let mut shown = url.clone();
+        let _ = shown.set_username("");
+        let _ = shown.set_password(None);
+        shown.set_query(None);
+        shown.set_fragment(None);
+        crate::error::excerpt(shown.as_str(), 100)
+    };
+    if !url.username().is_empty() || url.password().is_some() {
         return Err(invalid(format!(
-            "{raw:?}: a base URL has no query, fragment or user name"
+            "{shown} (user info removed): a base URL carries no user name or password; the API \
+             key is sent in a header"
+        )));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid(format!(
+            "{shown} (query removed): a base URL has no query or fragment; the API key is sent \
+             in a header"
         )));
     }
     match url.scheme() {
         "https" => Ok(url),
         "http" if allow_insecure_http || is_loopback(&url) => Ok(url),
         "http" => Err(invalid(format!(
-            "{raw:?}: plain http would send the API key unencrypted; use https, a loopback \
-             address, or `.allow_insecure_http(true)`"
+            "{shown}: plain http would send the API key unencrypted; use https or a loopback \
+             address (or allow insecure http explicitly)"
         ))),
-        other => Err(invalid(format!("{raw:?}: unsupported scheme {other:?}"))),
+        other => Err(invalid(format!(
+            "{shown}: unsupported scheme {}",
+            crate::error::excerpt(other, 16)
+        ))),
     }
 }
 
@@ -305,6 +360,61 @@ fn same_origin_redirects(origin: url::Url) -> reqwest::redirect::Policy {
     })
 }
 
+/// Whether a failed call may be sent again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Retry {
+    /// GET and DELETE: repeating them has no further effect.
+    Idempotent,
+    /// `create_token`: a repeat could create a second token.
+    Never,
+}
+
+/// One operation of the spec, as the engine needs it: its id, whether it is retried, and how
+/// to explain a success body that does not decode.
+#[derive(Clone, Copy)]
+pub(crate) struct Op {
+    pub(crate) id: &'static str,
+    pub(crate) retry: Retry,
+    pub(crate) decode_reason: fn(&[u8]) -> String,
+}
+
+impl Op {
+    const fn read(id: &'static str, decode_reason: fn(&[u8]) -> String) -> Self {
+        Op {
+            id,
+            retry: Retry::Idempotent,
+            decode_reason,
+        }
+    }
+    pub(crate) const GET_TOKEN_CURRENT: Op = Op::read(
+        "get_token_current",
+        convert::decode_reason::<fastly_tokens_raw::types::TokenResponse>,
+    );
+    pub(crate) const GET_TOKEN: Op = Op::read(
+        "get_token",
+        convert::decode_reason::<fastly_tokens_raw::types::TokenResponse>,
+    );
+    pub(crate) const LIST_TOKENS_USER: Op = Op::read(
+        "list_tokens_user",
+        convert::decode_reason::<Vec<fastly_tokens_raw::types::TokenResponse>>,
+    );
+    pub(crate) const LIST_TOKENS_CUSTOMER: Op = Op::read(
+        "list_tokens_customer",
+        convert::decode_reason::<Vec<fastly_tokens_raw::types::TokenResponse>>,
+    );
+    // Revokes accept any 2xx without reading the body: nothing to decode.
+    pub(crate) const REVOKE_TOKEN: Op = Op::read("revoke_token", convert::decode_reason::<()>);
+    pub(crate) const REVOKE_TOKEN_CURRENT: Op =
+        Op::read("revoke_token_current", convert::decode_reason::<()>);
+    pub(crate) const BULK_REVOKE_TOKENS: Op =
+        Op::read("bulk_revoke_tokens", convert::decode_reason::<()>);
+    pub(crate) const CREATE_TOKEN: Op = Op {
+        id: "create_token",
+        retry: Retry::Never,
+        decode_reason: convert::decode_reason::<fastly_tokens_raw::types::TokenCreatedResponse>,
+    };
+}
+
 /// A client for Fastly's `/tokens` API.
 ///
 /// Cheap to clone (an `Arc`), `Send + Sync`; every call takes `&self`, so one client serves
@@ -321,6 +431,10 @@ struct Inner {
     /// loads the TLS root store (measured: ~20 M instructions), and most programs never create.
     anonymous: std::sync::OnceLock<Result<fastly_tokens_raw::Client, InvalidInput>>,
     http_config: HttpConfig,
+    operation_timeout: Duration,
+    /// The key, kept to scrub it from any server-provided text (an echoing server).
+    key: Option<SecretString>,
+    auth: Auth,
     retry: RetryPolicy,
     bulk_chunk_size: usize,
     last_rate_limit: Mutex<Option<RateLimit>>,
@@ -334,7 +448,8 @@ impl std::fmt::Debug for Client {
             .field("base_url", &self.inner.base_url)
             .field("has_token", &self.inner.keyed.is_some())
             .field("retry", &self.inner.retry)
-            .field("timeout", &self.inner.http_config.timeout)
+            .field("attempt_timeout", &self.inner.http_config.timeout)
+            .field("operation_timeout", &self.inner.operation_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -371,7 +486,11 @@ impl Client {
     /// [`Error::InvalidInput`] when the variable is unset, empty or not valid UTF-8.
     pub fn from_env() -> Result<Self, Error> {
         match std::env::var(TOKEN_ENV) {
-            Ok(token) if !token.trim().is_empty() => Self::new(token),
+            Ok(token) if !token.trim().is_empty() => {
+                let mut builder = Self::builder().token(token);
+                builder.token_from_env = true;
+                builder.build()
+            }
             Ok(_) => Err(InvalidInput::new(
                 "API token",
                 format!("{TOKEN_ENV} is set but empty; set it to a Fastly API token"),
@@ -379,7 +498,7 @@ impl Client {
             .into()),
             Err(std::env::VarError::NotPresent) => Err(InvalidInput::new(
                 "API token",
-                format!("{TOKEN_ENV} is not set; export it or use Client::new(token)"),
+                format!("{TOKEN_ENV} is not set; set it to a Fastly API token"),
             )
             .into()),
             Err(std::env::VarError::NotUnicode(_)) => Err(InvalidInput::new(
@@ -397,7 +516,8 @@ impl Client {
     /// use fastly_tokens::{Client, RetryPolicy};
     /// let client = Client::builder()
     ///     .token("my-api-token")
-    ///     .timeout(Duration::from_secs(10))
+    ///     .attempt_timeout(Duration::from_secs(10))
+    ///     .operation_timeout(Duration::from_secs(30))
     ///     .retry(RetryPolicy::default().max_retries(4))
     ///     .build()?;
     /// # Ok::<(), fastly_tokens::Error>(())
@@ -425,7 +545,8 @@ impl Client {
         self.inner.keyed.as_ref().ok_or_else(|| {
             InvalidInput::new(
                 "client configuration",
-                "this client has no API token; build it with `.token(..)` or Client::from_env()",
+                "this client has no API token, and only a create with a user name and password \
+                 works without one",
             )
             .into()
         })
@@ -457,11 +578,26 @@ impl Client {
         }
     }
 
-    /// Runs one operation with retries, rate-limit bookkeeping and a tracing span.
+    /// How this client authenticates keyed calls (for error hints).
+    pub(crate) fn auth(&self) -> Auth {
+        self.inner.auth
+    }
+
+    fn limits(&self) -> convert::Limits {
+        convert::Limits {
+            connect: self.inner.http_config.connect_timeout,
+            attempt: self.inner.http_config.timeout,
+        }
+    }
+
+    /// Runs one operation with retries, rate-limit bookkeeping, the operation timeout and a
+    /// tracing span. `extra_secrets` (a password, an OTP) are scrubbed from any
+    /// server-provided text of the error, like the key.
     pub(crate) async fn run<T, F, Fut>(
         &self,
-        operation: &'static str,
-        idempotent: bool,
+        op: Op,
+        auth: Auth,
+        extra_secrets: &[&str],
         mut call: F,
     ) -> Result<fastly_tokens_raw::ResponseValue<T>, Error>
     where
@@ -470,36 +606,35 @@ impl Client {
     {
         let span = tracing::debug_span!(
             "fastly_tokens",
-            operation,
+            operation = op.id,
             attempts = tracing::field::Empty,
             status = tracing::field::Empty,
             elapsed_ms = tracing::field::Empty,
         );
-        async move {
-            let started = Instant::now();
-            let mut attempt: u32 = 0;
+        let started = Instant::now();
+        let mut attempt: u32 = 0;
+        let attempts = async {
             loop {
                 attempt += 1;
                 let result = call().await;
                 let span = tracing::Span::current();
                 span.record("attempts", attempt);
                 span.record("elapsed_ms", started.elapsed().as_millis() as u64);
-                let error = match result {
+                let mut error = match result {
                     Ok(value) => {
                         self.record_rate_limit(RateLimit::from_headers(value.headers()));
                         span.record("status", value.status().as_u16());
                         tracing::debug!(attempt, status = value.status().as_u16(), "succeeded");
                         return Ok(value);
                     }
-                    Err(raw) => {
-                        convert::error(operation, raw, self.inner.http_config.timeout).await
-                    }
+                    Err(raw) => convert::error(op, auth, raw, self.limits(), attempt).await,
                 };
+                self.scrub(&mut error, extra_secrets);
                 self.record_rate_limit(error.rate_limit().copied());
                 if let Some(status) = error.status() {
                     span.record("status", status);
                 }
-                match self.retry_delay(&error, idempotent, attempt) {
+                match self.retry_delay(&error, op.retry, attempt) {
                     Some(delay) => {
                         tracing::debug!(attempt, ?delay, error = %error, "retrying");
                         tokio::time::sleep(delay).await;
@@ -510,14 +645,49 @@ impl Client {
                     }
                 }
             }
+        };
+        let limit = self.inner.operation_timeout;
+        let result = tokio::time::timeout(limit, attempts.instrument(span.clone())).await;
+        match result {
+            Ok(done) => done,
+            Err(_elapsed) => {
+                let error = Error::Transport(TransportError {
+                    operation: op.id,
+                    kind: TransportKind::Timeout,
+                    timeout: Some(Timeout::Operation(limit)),
+                    attempts: attempt,
+                    source: None,
+                });
+                span.in_scope(|| tracing::debug!(attempt, error = %error, "operation timeout"));
+                Err(error)
+            }
         }
-        .instrument(span)
-        .await
     }
 
-    fn retry_delay(&self, error: &Error, idempotent: bool, attempt: u32) -> Option<Duration> {
+    /// Replaces any secret this call sent that a server reflected into its error text.
+    fn scrub(&self, error: &mut Error, extra: &[&str]) {
+        let key = self.inner.key.as_ref().map(|k| k.expose_secret());
+        let plain: Vec<&str> = key
+            .into_iter()
+            .chain(extra.iter().copied())
+            .filter(|s| s.len() >= 4)
+            .collect();
+        // A form body carries them percent-encoded; an echo of it would too.
+        let encoded: Vec<String> = plain
+            .iter()
+            .map(|s| url::form_urlencoded::byte_serialize(s.as_bytes()).collect())
+            .collect();
+        let secrets: Vec<&str> = plain
+            .iter()
+            .copied()
+            .chain(encoded.iter().map(String::as_str))
+            .collect();
+        error.scrub(&secrets);
+    }
+
+    fn retry_delay(&self, error: &Error, retry: Retry, attempt: u32) -> Option<Duration> {
         let policy = &self.inner.retry;
-        if !idempotent || attempt > policy.max_retries {
+        if retry == Retry::Never || attempt > policy.max_retries {
             return None;
         }
         if error.is_rate_limited() {
@@ -544,10 +714,12 @@ impl Client {
     ///
     /// [`Error::Api`] with 401 when the token is invalid; see [`Error`] for the rest.
     pub async fn current_token(&self) -> Result<Token, Error> {
-        const OP: &str = "get_token_current";
+        let op = Op::GET_TOKEN_CURRENT;
         let raw = self.keyed()?;
-        let value = self.run(OP, true, || raw.get_token_current()).await?;
-        convert::token(OP, value.into_inner())
+        let value = self
+            .run(op, self.auth(), &[], || raw.get_token_current())
+            .await?;
+        convert::token(op.id, value.into_inner())
     }
 
     /// Every token of the authenticated user, browser sessions included (`GET /tokens`).
@@ -564,13 +736,15 @@ impl Client {
     ///
     /// See [`Error`].
     pub async fn list_tokens(&self) -> Result<Vec<Token>, Error> {
-        const OP: &str = "list_tokens_user";
+        let op = Op::LIST_TOKENS_USER;
         let raw = self.keyed()?;
-        let value = self.run(OP, true, || raw.list_tokens_user()).await?;
+        let value = self
+            .run(op, self.auth(), &[], || raw.list_tokens_user())
+            .await?;
         value
             .into_inner()
             .into_iter()
-            .map(|t| convert::token(OP, t))
+            .map(|t| convert::token(op.id, t))
             .collect()
     }
 
@@ -588,15 +762,17 @@ impl Client {
     ///
     /// [`Error::Api`] with 403 for another customer without superuser rights.
     pub async fn list_customer_tokens(&self, customer: &CustomerId) -> Result<Vec<Token>, Error> {
-        const OP: &str = "list_tokens_customer";
+        let op = Op::LIST_TOKENS_CUSTOMER;
         let raw = self.keyed()?;
         let value = self
-            .run(OP, true, || raw.list_tokens_customer(customer.as_str()))
+            .run(op, self.auth(), &[], || {
+                raw.list_tokens_customer(customer.as_str())
+            })
             .await?;
         value
             .into_inner()
             .into_iter()
-            .map(|t| convert::token(OP, t))
+            .map(|t| convert::token(op.id, t))
             .collect()
     }
 
@@ -617,10 +793,12 @@ impl Client {
     ///
     /// [`Error::Api`] with 404 ([`Error::is_not_found`]) for an unknown id.
     pub async fn get_token(&self, id: &TokenId) -> Result<Token, Error> {
-        const OP: &str = "get_token";
+        let op = Op::GET_TOKEN;
         let raw = self.keyed()?;
-        let value = self.run(OP, true, || raw.get_token(id.as_str())).await?;
-        convert::token(OP, value.into_inner())
+        let value = self
+            .run(op, self.auth(), &[], || raw.get_token(id.as_str()))
+            .await?;
+        convert::token(op.id, value.into_inner())
     }
 
     /// Revokes one token (`DELETE /tokens/{token_id}`). A 404 is not an error but
@@ -642,9 +820,9 @@ impl Client {
     ///
     /// See [`Error`]; 404 is reported as `Ok(AlreadyGone)`.
     pub async fn revoke_token(&self, id: &TokenId) -> Result<RevokeOutcome, Error> {
-        const OP: &str = "revoke_token";
         let raw = self.keyed()?;
-        match self.run(OP, true, || raw.revoke_token(id.as_str())).await {
+        let call = || async { convert::accept_revoked(raw.revoke_token(id.as_str()).await) };
+        match self.run(Op::REVOKE_TOKEN, self.auth(), &[], call).await {
             Ok(_) => Ok(RevokeOutcome::Revoked),
             Err(e) if e.is_not_found() => Ok(RevokeOutcome::AlreadyGone),
             Err(e) => Err(e),
@@ -664,9 +842,10 @@ impl Client {
     ///
     /// See [`Error`].
     pub async fn revoke_current_token(&self) -> Result<(), Error> {
-        const OP: &str = "revoke_token_current";
         let raw = self.keyed()?;
-        self.run(OP, true, || raw.revoke_token_current()).await?;
+        let call = || async { convert::accept_revoked(raw.revoke_token_current().await) };
+        self.run(Op::REVOKE_TOKEN_CURRENT, self.auth(), &[], call)
+            .await?;
         Ok(())
     }
 

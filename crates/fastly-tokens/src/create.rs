@@ -3,9 +3,9 @@
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::client::Client;
+use crate::client::{Client, Op};
 use crate::convert;
-use crate::error::{Error, InvalidInput};
+use crate::error::{Auth, Error, InvalidInput};
 use crate::ids::ServiceId;
 use crate::model::{CreatedToken, Scope, ScopeSet};
 
@@ -43,8 +43,9 @@ impl Credentials {
     }
 }
 
-/// Builder for [`Client::create_token`]. Every field is optional; Fastly's defaults apply
-/// (scope `global`, all services, no expiry).
+/// Builder for [`Client::create_token`]. [`scopes`](Self::scopes) is required: Fastly would
+/// default to `global` (full access), and this crate never grants that implicitly. The other
+/// fields are optional: Fastly's defaults apply (all services, no expiry).
 #[derive(Debug)]
 #[must_use = "call .send().await to create the token"]
 pub struct CreateTokenBuilder<'a> {
@@ -76,7 +77,8 @@ impl<'a> CreateTokenBuilder<'a> {
         self
     }
 
-    /// Its scopes, sent space-delimited (default `global`).
+    /// Its scopes, sent space-delimited. Required: there is no default scope. Each must be one
+    /// printable word; [`Scope::Other`] with whitespace is refused before sending.
     pub fn scopes(mut self, scopes: impl IntoIterator<Item = Scope>) -> Self {
         self.scopes = Some(ScopeSet::from_scopes(scopes));
         self
@@ -103,24 +105,30 @@ impl<'a> CreateTokenBuilder<'a> {
 
     /// Sends the request once (never retried: a retry could create a second token).
     ///
+    /// Any 2xx answer counts: Fastly answers 200, some of its SDK documents say 201. When the
+    /// answer holds an `access_token` but the rest cannot be decoded, the secret is returned in
+    /// [`Error::CreatedUndecoded`] rather than dropped.
+    ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`] before sending for an empty name, user name or password, an empty
-    /// scope list, or an OTP that is not 4-10 digits; [`Error::Api`] with 400 and
-    /// [`code`](crate::ApiError::code) `2fa.verify` for a missing or wrong OTP; 422 for an
-    /// expiry Fastly refuses; see [`Error`] for the rest.
+    /// [`Error::InvalidInput`] before sending for no scopes (there is no implicit `global`), a
+    /// scope that is not one printable word, an empty name, user name or password, or an OTP
+    /// that is not 4-10 digits; [`Error::Api`] with 400 and [`code`](crate::ApiError::code)
+    /// `2fa.verify` for a missing or wrong OTP; 400 `invalid_scope` or 422 for a scope or
+    /// expiry Fastly refuses; [`Error::CreatedUndecoded`] as above; see [`Error`] for the rest.
+    /// A timeout or broken connection after the request was sent says the token may exist.
     pub async fn send(self) -> Result<CreatedToken, Error> {
-        const OP: &str = "create_token";
         if self.name.as_deref().is_some_and(|n| n.trim().is_empty()) {
             return Err(InvalidInput::new("token name", "it is empty").into());
         }
-        if self.scopes.as_ref().is_some_and(ScopeSet::is_empty) {
+        let Some(scopes) = &self.scopes else {
             return Err(InvalidInput::new(
                 "scopes",
-                "the list is empty; omit `.scopes(..)` for Fastly's default `global`",
+                "none given; name at least one (there is no implicit `global`: ask for it explicitly if it is meant)",
             )
             .into());
-        }
+        };
+        scopes.check()?;
         if let Some(otp) = &self.otp {
             let otp = otp.expose_secret();
             // The message never repeats the code.
@@ -132,7 +140,7 @@ impl<'a> CreateTokenBuilder<'a> {
         }
         let mut form = fastly_tokens_raw::form::CreateTokenRequest {
             name: self.name,
-            scope: self.scopes.map(|s| s.as_str().to_string()),
+            scope: Some(scopes.as_str().to_string()),
             services: self
                 .services
                 .iter()
@@ -142,7 +150,7 @@ impl<'a> CreateTokenBuilder<'a> {
             username: None,
             password: None,
         };
-        let raw = match &self.credentials.0 {
+        let (raw, auth) = match &self.credentials.0 {
             Kind::Password { username, password } => {
                 if username.trim().is_empty() {
                     return Err(InvalidInput::new("user name", "it is empty").into());
@@ -152,19 +160,26 @@ impl<'a> CreateTokenBuilder<'a> {
                 }
                 form.username = Some(username.clone());
                 form.password = Some(password.expose_secret().to_string());
-                self.client.anonymous()?
+                (self.client.anonymous()?, Auth::Password)
             }
-            Kind::ApiToken => self.client.keyed()?,
+            Kind::ApiToken => (self.client.keyed()?, self.client.auth()),
         };
         let otp = self.otp.as_ref().map(|o| o.expose_secret());
+        let password = form.password.clone().map(SecretString::from);
+        let secrets: Vec<&str> = otp
+            .into_iter()
+            .chain(password.as_ref().map(|p| p.expose_secret()))
+            .collect();
         let result = self
             .client
-            .run(OP, false, || raw.create_token(otp, &form))
+            .run(Op::CREATE_TOKEN, auth, &secrets, || async {
+                convert::accept_created(raw.create_token(otp, &form).await).await
+            })
             .await;
         // The form held a plain copy of the password; wipe it now rather than when freed.
         if let Some(password) = form.password.as_mut() {
             secrecy::zeroize::Zeroize::zeroize(password);
         }
-        convert::created(OP, result?.into_inner())
+        convert::created(result?)
     }
 }

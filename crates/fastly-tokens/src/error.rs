@@ -2,12 +2,29 @@
 //!
 //! Modelled on smithy-rs' error RFC: `#[non_exhaustive]`, no foreign types in the public API,
 //! `Display` says what went wrong at this layer in one sentence, `source()` chains to the cause.
-//! No message ever contains the API key, a password, an OTP or an access token: none of them is
-//! ever passed to these types.
+//!
+//! # What an error may quote
+//!
+//! Errors are shown to people and written to logs, so what they contain is decided here, once:
+//!
+//! * Fastly's own `msg`, `detail` and `code` from a JSON error body (status 400 or more), the
+//!   status, the rate-limit reset time, the host a redirect pointed to;
+//! * for a body that could not be decoded: the JSON path and the kind of failure
+//!   (`` `created_at`: invalid value, expected an RFC 3339 date-time string ``), the line and
+//!   column of a syntax error, the body's length;
+//! * for rejected input: what is wrong, the length, and at most a short prefix of an id.
+//!
+//! Never: raw bytes of a response body (a success body may hold a new access token, and a
+//! server that echoes the request would hand back `Fastly-Key` and `Fastly-OTP`), serde's own
+//! messages (they quote the offending value), the user name, query or fragment of a URL, or
+//! any secret. A created token's secret is only ever held as a [`SecretString`].
 
 use std::fmt;
 use std::time::Duration;
 
+use secrecy::SecretString;
+
+use crate::ids::TokenId;
 use crate::ratelimit::RateLimit;
 
 /// Everything that can go wrong in a `fastly-tokens` call.
@@ -26,11 +43,22 @@ pub enum Error {
     /// The input was rejected before any request was sent.
     #[error(transparent)]
     InvalidInput(#[from] InvalidInput),
+    /// Fastly created a token and returned its secret, but the rest of the answer could not be
+    /// decoded. The secret is kept in the error, so it is not lost: store it or revoke the
+    /// token. Only [`CreateTokenBuilder::send`](crate::CreateTokenBuilder::send) returns this.
+    #[error(transparent)]
+    CreatedUndecoded(Box<CreatedUndecoded>),
 }
 
 impl From<ApiError> for Error {
     fn from(e: ApiError) -> Self {
         Error::Api(Box::new(e))
+    }
+}
+
+impl From<CreatedUndecoded> for Error {
+    fn from(e: CreatedUndecoded) -> Self {
+        Error::CreatedUndecoded(Box::new(e))
     }
 }
 
@@ -48,6 +76,7 @@ impl Error {
         match self {
             Error::Api(e) => Some(e.status),
             Error::Decode(e) => e.status,
+            Error::CreatedUndecoded(e) => Some(e.status),
             _ => None,
         }
     }
@@ -64,25 +93,26 @@ impl Error {
 
     /// A 404: the token (or customer) does not exist, e.g. it was already revoked.
     pub fn is_not_found(&self) -> bool {
-        self.status() == Some(404)
+        self.as_api().is_some_and(|e| e.status == 404)
     }
 
-    /// A 401: the API token is missing, unknown, expired or revoked.
+    /// A 401: the API token is missing, unknown, expired or revoked (or, for a create with a
+    /// password, the user name or password is wrong).
     pub fn is_unauthorized(&self) -> bool {
-        self.status() == Some(401)
+        self.as_api().is_some_and(|e| e.status == 401)
     }
 
     /// A 403: the token may not do this (read-only token, sudo required, wrong customer).
     pub fn is_forbidden(&self) -> bool {
-        self.status() == Some(403)
+        self.as_api().is_some_and(|e| e.status == 403)
     }
 
     /// A 429: the hourly budget of non-read requests is spent. See [`Error::rate_limit`].
     pub fn is_rate_limited(&self) -> bool {
-        self.status() == Some(429)
+        self.as_api().is_some_and(|e| e.status == 429)
     }
 
-    /// A timeout (connect or whole request).
+    /// A timeout: connect, one attempt, or the whole call. See [`TransportError::timeout`].
     pub fn is_timeout(&self) -> bool {
         matches!(self, Error::Transport(e) if e.kind == TransportKind::Timeout)
     }
@@ -90,6 +120,19 @@ impl Error {
     /// Input rejected before sending.
     pub fn is_invalid_input(&self) -> bool {
         matches!(self, Error::InvalidInput(_))
+    }
+
+    /// A wrong or missing one-time password on a create: Fastly's 400 with code `2fa.verify`.
+    pub fn is_otp_required(&self) -> bool {
+        self.as_api()
+            .is_some_and(|e| e.status == 400 && e.code.as_deref() == Some("2fa.verify"))
+    }
+
+    /// Fastly refused the request's content (400 or 422 that is not about the one-time
+    /// password, e.g. `invalid_scope` or an expiry it does not accept): fix the input.
+    pub fn is_rejected_input(&self) -> bool {
+        self.as_api()
+            .is_some_and(|e| matches!(e.status, 400 | 422) && !self.is_otp_required())
     }
 
     /// The rate-limit headers of the failing response, if it had any.
@@ -107,9 +150,75 @@ impl Error {
             Error::Api(e) => Some(e.operation),
             Error::Transport(e) => Some(e.operation),
             Error::Decode(e) => Some(e.operation),
+            Error::CreatedUndecoded(_) => Some("create_token"),
             Error::InvalidInput(_) => None,
         }
     }
+
+    /// The public method whose call failed (e.g. `current_token` for `get_token_current`), if
+    /// a request was attempted. Messages name this, not the operation id.
+    pub fn method(&self) -> Option<&'static str> {
+        self.operation().map(method_of)
+    }
+}
+
+impl Error {
+    /// Redacts `secrets` (the key, a password, an OTP) wherever server-provided text is kept:
+    /// a server that reflects the request into Fastly's `msg`/`detail` fields would otherwise
+    /// put them in the message. Also caps that text, so a hostile body cannot make a message
+    /// of megabytes.
+    pub(crate) fn scrub(&mut self, secrets: &[&str]) {
+        if let Error::Api(e) = self {
+            for field in [&mut e.message, &mut e.detail, &mut e.code] {
+                if let Some(text) = field.as_mut() {
+                    *text = scrubbed(text, secrets);
+                }
+            }
+        }
+    }
+}
+
+/// Longest server-provided text kept in an error (Fastly's messages are a sentence).
+const MAX_SERVER_TEXT: usize = 500;
+
+fn scrubbed(text: &str, secrets: &[&str]) -> String {
+    let mut out = text.to_string();
+    for secret in secrets {
+        if !secret.is_empty() && out.contains(secret) {
+            out = out.replace(secret, "[REDACTED]");
+        }
+    }
+    if out.chars().count() > MAX_SERVER_TEXT {
+        out = out.chars().take(MAX_SERVER_TEXT).collect::<String>() + "…";
+    }
+    out
+}
+
+/// The [`Client`](crate::Client) method that runs an operation id.
+pub(crate) fn method_of(operation: &'static str) -> &'static str {
+    match operation {
+        "get_token_current" => "current_token",
+        "list_tokens_user" => "list_tokens",
+        "list_tokens_customer" => "list_customer_tokens",
+        "get_token" => "get_token",
+        "revoke_token" => "revoke_token",
+        "revoke_token_current" => "revoke_current_token",
+        "bulk_revoke_tokens" => "revoke_tokens",
+        "create_token" => "create_token",
+        other => other,
+    }
+}
+
+/// How the client that made a call authenticates: decides which hint an error gives, so that
+/// a hint never names a variable or setter the caller did not use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Auth {
+    /// `Fastly-Key` from [`TOKEN_ENV`](crate::TOKEN_ENV).
+    EnvToken,
+    /// `Fastly-Key` given to the builder.
+    Token,
+    /// A user name and password (create only).
+    Password,
 }
 
 /// Fastly answered with an error status.
@@ -123,6 +232,7 @@ pub struct ApiError {
     pub(crate) code: Option<String>,
     pub(crate) rate_limit: Option<RateLimit>,
     pub(crate) redirect_to: Option<String>,
+    pub(crate) auth: Auth,
 }
 
 impl ApiError {
@@ -150,26 +260,38 @@ impl ApiError {
     pub fn operation(&self) -> &'static str {
         self.operation
     }
+    /// The public method whose call failed.
+    pub fn method(&self) -> &'static str {
+        method_of(self.operation)
+    }
+    /// The host a stopped redirect pointed to.
+    pub fn redirect_host(&self) -> Option<&str> {
+        self.redirect_to.as_deref()
+    }
 
     fn hint(&self) -> &'static str {
-        match (self.status, self.code.as_deref()) {
-            (400, Some("2fa.verify")) => {
-                "; the account uses two-factor authentication: send the current one-time code with `.otp(..)`"
+        match (self.status, self.code.as_deref(), self.auth) {
+            (400, Some("2fa.verify"), _) => {
+                "; the account uses two-factor authentication: send the current one-time password (OTP)"
             }
-            (401, _) => {
-                "; check the API token (FASTLY_API_TOKEN): it may be wrong, expired or revoked"
+            (401, _, Auth::Password) => "; check the user name and password",
+            (401, _, Auth::EnvToken) => {
+                "; check the API token in FASTLY_API_TOKEN: it may be wrong, expired or revoked"
             }
-            (403, _) => {
+            (401, _, Auth::Token) => {
+                "; check the API token the client was given: it may be wrong, expired or revoked"
+            }
+            (403, _, _) => {
                 "; the token lacks the rights for this (read-only scope, sudo, or another customer)"
             }
-            (404, _) => "; it does not exist or was already revoked",
-            (429, _) => {
+            (404, _, _) => "; it does not exist or was already revoked",
+            (429, _, _) => {
                 "; the hourly budget of non-read requests is spent, retry after the reset time"
             }
-            (300..=399, _) => {
+            (300..=399, _, _) => {
                 "; redirects to another host are not followed, so the API key is not sent there"
             }
-            (500..=599, _) => "; Fastly had a server error, retry later",
+            (500..=599, _, _) => "; Fastly had a server error, retry later",
             _ => "",
         }
     }
@@ -180,16 +302,17 @@ impl fmt::Display for ApiError {
         write!(
             f,
             "{} failed: Fastly answered {}",
-            self.operation, self.status
+            self.method(),
+            self.status
         )?;
         if let Some(m) = &self.message {
             write!(f, " {m:?}")?;
         }
         if let Some(d) = &self.detail {
-            write!(f, " ({d})")?;
+            write!(f, " ({d:?})")?;
         }
         if let Some(c) = &self.code {
-            write!(f, " [code {c}]")?;
+            write!(f, " [code {c:?}]")?;
         }
         if let Some(to) = &self.redirect_to {
             write!(f, " redirecting to {to}")?;
@@ -211,20 +334,37 @@ impl std::error::Error for ApiError {}
 pub enum TransportKind {
     /// Could not connect (refused, unreachable, DNS, TLS handshake).
     Connect,
-    /// The connect or whole-request timeout elapsed.
+    /// A limit elapsed: see [`TransportError::timeout`] for which one.
     Timeout,
     /// The connection broke while sending the request or reading the response.
     Interrupted,
 }
 
+/// Which time limit ended a call. Set with
+/// [`ClientBuilder::connect_timeout`](crate::ClientBuilder::connect_timeout),
+/// [`attempt_timeout`](crate::ClientBuilder::attempt_timeout) and
+/// [`operation_timeout`](crate::ClientBuilder::operation_timeout).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Timeout {
+    /// Connecting (TCP and TLS) took longer than this.
+    Connect(Duration),
+    /// One attempt (connecting, sending, the whole answer) took longer than this; every retry
+    /// did too.
+    Attempt(Duration),
+    /// The whole call, retries and backoff included, took longer than this.
+    Operation(Duration),
+}
+
 /// The request did not complete.
 #[derive(Debug, thiserror::Error)]
-#[error("{operation} failed: {}", self.describe())]
+#[error("{} failed: {}", method_of(self.operation), self.describe())]
 #[non_exhaustive]
 pub struct TransportError {
     pub(crate) operation: &'static str,
     pub(crate) kind: TransportKind,
-    pub(crate) timeout: Option<Duration>,
+    pub(crate) timeout: Option<Timeout>,
+    pub(crate) attempts: u32,
     #[source]
     pub(crate) source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
@@ -238,65 +378,152 @@ impl TransportError {
     pub fn operation(&self) -> &'static str {
         self.operation
     }
+    /// The limit that ended the call, for a timeout.
+    pub fn timeout(&self) -> Option<Timeout> {
+        self.timeout
+    }
+    /// HTTP attempts made (1 when the call is never retried).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
     fn describe(&self) -> String {
-        match (self.kind, self.timeout) {
-            (TransportKind::Timeout, Some(t)) => format!(
-                "no complete answer within {t:?}; raise the client's `.timeout(..)` or check the network"
+        let tries = match self.attempts {
+            0 | 1 => String::new(),
+            n => format!(" ({n} attempts)"),
+        };
+        let mut text = match (self.kind, self.timeout) {
+            (TransportKind::Timeout, Some(Timeout::Operation(t))) => format!(
+                "the call did not finish within its operation timeout of {t:?}{tries}; check the network, or raise the operation timeout"
             ),
-            (TransportKind::Timeout, None) => "timed out; check the network".to_string(),
-            (TransportKind::Connect, _) => {
-                "could not connect to the API; check the base URL, proxy and network".to_string()
-            }
+            (TransportKind::Timeout, Some(Timeout::Connect(t))) => format!(
+                "could not connect within the connect timeout of {t:?}{tries}; check the base URL, proxy and network"
+            ),
+            (TransportKind::Timeout, Some(Timeout::Attempt(t))) => format!(
+                "no complete answer within the attempt timeout of {t:?}{tries}; check the network, or raise the attempt timeout"
+            ),
+            (TransportKind::Timeout, None) => format!("timed out{tries}; check the network"),
+            (TransportKind::Connect, _) => format!(
+                "could not connect to the API{tries}; check the base URL, proxy and network"
+            ),
             (TransportKind::Interrupted, _) => {
-                "the connection broke before the answer was complete; retry".to_string()
+                format!("the connection broke before the answer was complete{tries}; retry")
             }
+        };
+        if self.operation == "create_token" && self.kind != TransportKind::Connect {
+            text.push_str(
+                "; the request may have reached Fastly and created the token: list the tokens and revoke any you do not recognise",
+            );
         }
+        text
     }
 }
 
 /// Fastly answered but the body could not be decoded.
+///
+/// The message says where and how decoding failed; it never quotes the body (see the module
+/// docs: a success body may hold a secret, and an echoing server returns the request).
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "{operation} failed: the {} response body could not be decoded ({reason}); body starts {snippet:?}; check that the base URL points at the Fastly API (not a proxy or web page)",
-    status.map_or_else(|| "server's".to_string(), |s| s.to_string())
+    "{} failed: the {} answer could not be decoded ({reason}; {} bytes){}; check that the base URL points at the Fastly API (not a proxy or web page)",
+    method_of(self.operation),
+    status.map_or_else(|| "server's".to_string(), |s| s.to_string()),
+    body_len,
+    if *operation == "create_token" { "; a token may have been created: list the tokens and revoke any you do not recognise" } else { "" }
 )]
 #[non_exhaustive]
 pub struct DecodeError {
     pub(crate) operation: &'static str,
     pub(crate) status: Option<u16>,
     pub(crate) reason: String,
-    pub(crate) snippet: String,
+    pub(crate) body_len: usize,
 }
 
 impl DecodeError {
-    /// Most bytes of the body kept for diagnosis.
-    pub const SNIPPET_LEN: usize = 200;
-
     pub(crate) fn new(
         operation: &'static str,
         status: Option<u16>,
-        reason: impl fmt::Display,
-        body: &[u8],
+        reason: impl Into<String>,
+        body_len: usize,
     ) -> Self {
-        let end = body.len().min(Self::SNIPPET_LEN);
         Self {
             operation,
             status,
-            reason: reason.to_string(),
-            snippet: String::from_utf8_lossy(&body[..end]).into_owned(),
+            reason: reason.into(),
+            body_len,
         }
     }
     /// The HTTP status, when known.
     pub fn status(&self) -> Option<u16> {
         self.status
     }
-    /// Why decoding failed.
+    /// Why decoding failed: a JSON path and the kind of failure, never the body's content.
     pub fn reason(&self) -> &str {
         &self.reason
     }
-    /// The first bytes of the body (lossily UTF-8), at most [`Self::SNIPPET_LEN`].
-    pub fn body_snippet(&self) -> &str {
-        &self.snippet
+    /// Length of the body in bytes (as read; bodies over the cap are not read whole).
+    pub fn body_len(&self) -> usize {
+        self.body_len
+    }
+}
+
+/// Fastly created a token and returned its secret, but the answer could not be decoded
+/// completely (an unexpected success status whose body is not a token, a field in a format
+/// this version does not know, an id it refuses).
+///
+/// The secret is here so it is never lost. Store it, or revoke the token
+/// ([`token_id`](Self::token_id), or find it by name with
+/// [`Client::list_tokens`](crate::Client::list_tokens)).
+///
+/// ```no_run
+/// # async fn run(client: fastly_tokens::Client) -> Result<(), fastly_tokens::Error> {
+/// use fastly_tokens::{Credentials, Error, Scope};
+/// let result = client
+///     .create_token(Credentials::password("me@example.com", "pw"))
+///     .scopes([Scope::GlobalRead])
+///     .send()
+///     .await;
+/// match result {
+///     Ok(created) => { /* store created.access_token() */ }
+///     Err(Error::CreatedUndecoded(partial)) => {
+///         // Still a working token: store partial.access_token() or revoke partial.token_id().
+///     }
+///     Err(e) => return Err(e),
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "create_token: Fastly created a token{} (status {status}) and returned its access token, but the rest of the answer could not be decoded ({reason}); the access token is kept in this error: store it, or revoke the token",
+    token_id.as_ref().map(|id| format!(" with id {id}")).unwrap_or_default()
+)]
+#[non_exhaustive]
+pub struct CreatedUndecoded {
+    pub(crate) status: u16,
+    pub(crate) token_id: Option<TokenId>,
+    pub(crate) reason: String,
+    pub(crate) access_token: SecretString,
+}
+
+impl CreatedUndecoded {
+    /// The new token's secret. `Debug` prints `[REDACTED]`.
+    pub fn access_token(&self) -> &SecretString {
+        &self.access_token
+    }
+    /// Moves the secret out.
+    pub fn into_access_token(self) -> SecretString {
+        self.access_token
+    }
+    /// The new token's id, when the answer had a valid one.
+    pub fn token_id(&self) -> Option<&TokenId> {
+        self.token_id.as_ref()
+    }
+    /// The HTTP status of the answer.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+    /// Why the rest could not be decoded.
+    pub fn reason(&self) -> &str {
+        &self.reason
     }
 }
 
@@ -323,5 +550,18 @@ impl InvalidInput {
     /// Why.
     pub fn message(&self) -> &str {
         &self.message
+    }
+}
+
+/// A short, printable rendering of caller input for a message: at most `keep` characters,
+/// control characters escaped, with the total length when cut. Values that may be secrets
+/// (keys, passwords, codes) are never passed here at all.
+pub(crate) fn excerpt(value: &str, keep: usize) -> String {
+    let count = value.chars().count();
+    let shown: String = value.chars().take(keep).collect();
+    if count <= keep {
+        format!("{:?}", shown)
+    } else {
+        format!("{:?}… ({count} characters)", shown)
     }
 }

@@ -6,7 +6,9 @@
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
+use crate::client::Op;
 use crate::convert;
+use crate::error::Auth;
 use crate::model::ScopeSet;
 use crate::ratelimit::RateLimit;
 
@@ -115,9 +117,7 @@ fn decode(bytes: &[u8]) {
     if let Ok(t) = serde_json::from_slice::<fastly_tokens_raw::types::TokenResponse>(bytes) {
         let _ = convert::token("fuzz", t);
     }
-    if let Ok(t) = serde_json::from_slice::<fastly_tokens_raw::types::TokenCreatedResponse>(bytes) {
-        let _ = convert::created("fuzz", t);
-    }
+    let _ = create_outcome(200, bytes.to_vec());
     if let Ok(list) = serde_json::from_slice::<Vec<fastly_tokens_raw::types::TokenResponse>>(bytes)
     {
         for t in list {
@@ -126,25 +126,148 @@ fn decode(bytes: &[u8]) {
     }
 }
 
-/// Turns a whole HTTP response into this crate's error, as the client does for statuses the
-/// spec does not declare.
-fn error_from(status: u16, remaining: &[u8], reset: &[u8], body: Vec<u8>) -> Option<crate::Error> {
+fn runtime() -> Option<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread().build().ok()
+}
+
+fn response(status: u16, headers: &[(&str, &[u8])], body: Vec<u8>) -> Option<reqwest::Response> {
     let mut builder = http::Response::builder().status(status);
-    for (name, value) in [
-        ("fastly-ratelimit-remaining", remaining),
-        ("fastly-ratelimit-reset", reset),
-    ] {
+    for (name, value) in headers {
         if let Ok(v) = http::HeaderValue::from_bytes(value) {
-            builder = builder.header(name, v);
+            builder = builder.header(*name, v);
         }
     }
-    let response = reqwest::Response::from(builder.body(body).ok()?);
-    let runtime = tokio::runtime::Builder::new_current_thread().build().ok()?;
-    Some(runtime.block_on(convert::error(
-        "fuzz",
+    Some(reqwest::Response::from(builder.body(body).ok()?))
+}
+
+/// What `create_token` makes of a 2xx answer with this body, as the client does: the
+/// generated decoding for 200, the unexpected-status path for any other 2xx.
+fn create_outcome(status: u16, body: Vec<u8>) -> Option<Result<crate::CreatedToken, crate::Error>> {
+    type Created = fastly_tokens_raw::types::TokenCreatedResponse;
+    let raw = if status == 200 {
+        match serde_json::from_slice::<Created>(&body) {
+            Ok(t) => Ok(fastly_tokens_raw::ResponseValue::new(
+                t,
+                reqwest::StatusCode::OK,
+                Default::default(),
+            )),
+            Err(e) => Err(convert::RawError::InvalidResponsePayload(body.into(), e)),
+        }
+    } else {
+        Err(convert::RawError::UnexpectedResponse(response(
+            status,
+            &[],
+            body,
+        )?))
+    };
+    let answer = runtime()?.block_on(convert::accept_created(raw));
+    Some(match answer {
+        Ok(answer) => convert::created(answer),
+        Err(e) => Err(runtime()?.block_on(convert::error(
+            Op::CREATE_TOKEN,
+            Auth::Password,
+            e,
+            LIMITS,
+            1,
+        ))),
+    })
+}
+
+const LIMITS: convert::Limits = convert::Limits {
+    connect: std::time::Duration::from_secs(1),
+    attempt: std::time::Duration::from_secs(1),
+};
+
+/// Turns a whole HTTP response into this crate's error, as the client does for statuses the
+/// spec does not declare, including the scrubbing of the caller's secrets.
+fn error_from(
+    status: u16,
+    remaining: &[u8],
+    reset: &[u8],
+    body: Vec<u8>,
+    secrets: &[&str],
+) -> Option<crate::Error> {
+    let response = response(
+        status,
+        &[
+            ("fastly-ratelimit-remaining", remaining),
+            ("fastly-ratelimit-reset", reset),
+        ],
+        body,
+    )?;
+    let mut error = runtime()?.block_on(convert::error(
+        Op::GET_TOKEN,
+        Auth::Token,
         convert::RawError::UnexpectedResponse(response),
-        std::time::Duration::from_secs(1),
-    )))
+        LIMITS,
+        1,
+    ));
+    error.scrub(secrets);
+    Some(error)
+}
+
+/// Everything an error shows: `Display`, `Debug`, and the whole `source()` chain.
+fn shown(error: &crate::Error) -> String {
+    let mut out = format!("{error}\n{error:?}");
+    let mut source = std::error::Error::source(error);
+    while let Some(s) = source {
+        out.push_str(&format!("\n{s} {s:?}"));
+        source = s.source();
+    }
+    out
+}
+
+/// A secret as Fastly makes them: the `-` and `_` keep it from ever being a valid id or a
+/// field name, which errors may quote.
+const SECRET: &str = "SeCrEt-_0123456789abcdefSECRET-_";
+
+/// Bodies that contain [`SECRET`]: anywhere in arbitrary bytes, as any JSON value of a
+/// token-shaped object (the access token, a timestamp, an id, an unknown key), or as Fastly's
+/// `msg` (an echoing server).
+fn bodies_with_secret() -> impl Strategy<Value = Vec<u8>> {
+    let in_bytes =
+        (prop::collection::vec(any::<u8>(), 0..128), 0usize..128).prop_map(|(mut bytes, at)| {
+            let at = at.min(bytes.len());
+            bytes.splice(at..at, SECRET.bytes());
+            bytes
+        });
+    let fields = prop::sample::select(vec![
+        "access_token",
+        "id",
+        "created_at",
+        "expires_at",
+        "name",
+        "scope",
+        "user_id",
+        "msg",
+        "detail",
+        "services",
+        SECRET,
+    ]);
+    let in_json = (token_json(), fields, any::<bool>(), any::<bool>()).prop_map(
+        |(mut value, field, as_array, truncate)| {
+            let secret = if as_array {
+                json!([SECRET])
+            } else {
+                json!(SECRET)
+            };
+            if let Value::Object(obj) = &mut value {
+                obj.insert(field.to_string(), secret);
+            }
+            let mut bytes = serde_json::to_vec(&value).unwrap_or_default();
+            if truncate {
+                bytes.truncate(bytes.len() * 2 / 3);
+            }
+            bytes
+        },
+    );
+    let echo = Just(
+        format!(
+            "POST /tokens HTTP/1.1\r\nfastly-key: {SECRET}\r\nfastly-otp: {SECRET}\r\n\r\npassword={SECRET}"
+        )
+        .into_bytes(),
+    );
+    prop_oneof![in_bytes, in_json, echo]
 }
 
 proptest! {
@@ -199,12 +322,70 @@ proptest! {
             any_json().prop_map(|v| serde_json::to_vec(&v).unwrap_or_default()),
         ],
     ) {
-        if let Some(err) = error_from(status, remaining.as_bytes(), reset.as_bytes(), body) {
+        if let Some(err) = error_from(status, remaining.as_bytes(), reset.as_bytes(), body, &[]) {
             // Display and Debug must not panic either, and the status is kept.
             let _ = (err.to_string(), format!("{err:?}"));
             if status >= 300 {
                 prop_assert_eq!(err.status(), Some(status));
             }
+        }
+    }
+
+    #[test]
+    fn no_error_shows_a_secret_from_any_body_under_any_status(
+        status in prop_oneof![Just(200u16), Just(201), Just(204), 100u16..600],
+        body in bodies_with_secret(),
+    ) {
+        if let Some(err) = error_from(status, b"", b"", body.clone(), &[SECRET]) {
+            let text = shown(&err);
+            prop_assert!(!text.contains(SECRET), "status {}: {}", status, text);
+        }
+        if (200..300).contains(&status) {
+            match create_outcome(status, body.clone()) {
+                Some(Err(err)) => {
+                    let text = shown(&err);
+                    prop_assert!(!text.contains(SECRET), "create {}: {}", status, text);
+                }
+                Some(Ok(created)) => {
+                    let text = format!("{created:?}");
+                    prop_assert!(!text.contains(SECRET), "create {}: {}", status, text);
+                }
+                None => {}
+            }
+            let reasons = [
+                convert::decode_reason::<fastly_tokens_raw::types::TokenResponse>(&body),
+                convert::decode_reason::<Vec<fastly_tokens_raw::types::TokenResponse>>(&body),
+            ];
+            for reason in reasons {
+                prop_assert!(!reason.contains(SECRET), "{}", reason);
+            }
+        }
+    }
+
+    #[test]
+    fn a_created_secret_is_never_lost(
+        status in 200u16..300,
+        field in prop::sample::select(vec!["created_at", "id", "user_id", "services", "scope", "name"]),
+        bad in prop_oneof![Just(json!(42)), Just(json!("not a time")), Just(json!(["x"])), Just(json!({}))],
+    ) {
+        let mut value = json!({
+            "id": "2j1hEyxXOEqYaSipeZHaW4", "user_id": "1tSCjJnpQYBBCAsIfI6pX0",
+            "customer_id": "51MumwLiSJyFTWhtbByYgR", "name": "n", "scope": "global",
+            "services": [], "created_at": "2026-11-02T18:46:13Z", "access_token": SECRET,
+        });
+        value[field] = bad;
+        let body = serde_json::to_vec(&value).unwrap_or_default();
+        let outcome = create_outcome(status, body);
+        use secrecy::ExposeSecret as _;
+        match outcome {
+            Some(Ok(created)) => prop_assert_eq!(created.access_token().expose_secret(), SECRET),
+            Some(Err(crate::Error::CreatedUndecoded(partial))) => {
+                prop_assert_eq!(partial.access_token().expose_secret(), SECRET);
+                prop_assert_eq!(partial.status(), status);
+                prop_assert!(!partial.to_string().contains(SECRET));
+            }
+            Some(Err(other)) => prop_assert!(false, "secret lost: {}", other),
+            None => {}
         }
     }
 }

@@ -28,11 +28,15 @@ fn validate(kind: &'static str, value: &str) -> Result<(), InvalidInput> {
     } else if !value.bytes().all(|b| b.is_ascii_alphanumeric()) {
         "it must contain only ASCII letters and digits"
     } else if value.eq_ignore_ascii_case("self") {
-        "`self` names the caller's own token; use the `*_current_token` methods for that"
+        "`self` is not an id: it names the token in use, which has operations of its own"
     } else {
         return Ok(());
     };
-    Err(InvalidInput::new(kind, format!("{value:?}: {reason}")))
+    // Never the whole value: it may be huge, or a secret pasted where an id belongs.
+    Err(InvalidInput::new(
+        kind,
+        format!("{}: {reason}", crate::error::excerpt(value, 8)),
+    ))
 }
 
 macro_rules! id_type {
@@ -167,6 +171,25 @@ mod tests {
         }
         assert!(CustomerId::new("x".repeat(65)).is_err());
         assert!(CustomerId::new("x".repeat(64)).is_ok());
+    }
+
+    #[test]
+    fn messages_quote_at_most_a_short_prefix() {
+        let huge = format!("AAAAAAAA{}", "SECRET-".repeat(1500));
+        let err = TokenId::new(huge).expect_err("too long").to_string();
+        assert!(err.len() < 120, "{err}");
+        assert!(!err.contains("SECRET"), "{err}");
+        assert!(
+            err.contains("\"AAAAAAAA\"…") && err.contains("10508 characters"),
+            "{err}"
+        );
+        let err = TokenId::new("ab\u{1b}[2J")
+            .expect_err("control")
+            .to_string();
+        assert!(
+            !err.contains('\u{1b}'),
+            "control characters are escaped: {err}"
+        );
     }
 
     #[test]

@@ -51,20 +51,38 @@
 //!
 //! * **Ids are validated before sending**: [`TokenId`] and friends accept only ASCII letters and
 //!   digits and refuse `self`, so no call can reach another route by accident.
+//! * **No implicit privilege**: [`CreateTokenBuilder::scopes`] is required (Fastly would
+//!   default to `global`), and every scope is checked before sending: one printable word
+//!   each, so [`Scope::Other`]`("purge_select global")` is refused rather than sent as two
+//!   scopes.
 //! * **Decoding follows the real API**: multi-scope and unknown-scope tokens, `null`s, unknown
 //!   fields and the three timestamp formats Fastly uses all decode.
+//! * **Nothing the server did is lost**: any 2xx answer to a revoke is
+//!   [`RevokeOutcome::Revoked`] (Fastly answers 204; the body of another 2xx is not read).
+//!   Any 2xx answer to a create whose body holds an `access_token` returns the secret: as a
+//!   [`CreatedToken`], or, when the rest does not decode, in [`Error::CreatedUndecoded`] with
+//!   the token id. Reads accept only 200. A create that times out or breaks after sending says
+//!   the token may exist.
 //! * **Errors** are one [`Error`] with predicates ([`Error::is_not_found`],
-//!   [`Error::is_rate_limited`], ...) and Fastly's message; nothing panics on bad input from
-//!   the caller or the server.
+//!   [`Error::is_rate_limited`], ...) naming the method that failed; nothing panics on bad
+//!   input from the caller or the server. They quote Fastly's `msg`, `detail` and `code` (with
+//!   the key, password and OTP of the call redacted, should a server reflect them), the
+//!   status, and for an undecodable body the JSON path and kind of failure and its length,
+//!   never the body's bytes. Rejected input is described, not repeated: no user info or query
+//!   of a URL, at most 8 characters of an id.
 //! * **Retries** only for idempotent calls, with backoff and jitter ([`RetryPolicy`]); a 429 is
 //!   returned with its reset time rather than retried blindly. `create_token` is never retried.
+//! * **Bounded calls**: 10 s to connect ([`DEFAULT_CONNECT_TIMEOUT`]), 30 s per attempt
+//!   ([`DEFAULT_ATTEMPT_TIMEOUT`]), and 60 s for a whole call, retries and backoff included
+//!   ([`DEFAULT_OPERATION_TIMEOUT`]); [`TransportError::timeout`] says which limit was hit.
+//!   Response bodies are capped at 32 MiB.
 //! * **Secrets** (API key, password, OTP, new access tokens) are [`secrecy::SecretString`]s:
 //!   redacted in `Debug`, never in `Display`, logs or errors, zeroized on drop. `Fastly-Key` is a
 //!   sensitive header and is never sent to another host on a redirect.
 //! * **Transport**: https by default (rustls; `native-tls` feature available); plain http only
-//!   for loopback addresses unless explicitly allowed. Default timeouts: 10 s to connect, 30 s
-//!   per request.
-//! * **Tracing**: one `fastly_tokens` span per call (operation, attempts, status, elapsed).
+//!   for loopback addresses unless explicitly allowed.
+//! * **Tracing**: one `fastly_tokens` span per call (operation, attempts, status, elapsed);
+//!   its events carry errors' `Display`, so the same rules hold for logs.
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -81,11 +99,14 @@ mod ratelimit;
 
 pub use bulk::{BulkRevokeReport, RevokeStatus};
 pub use client::{
-    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_BULK_CHUNK_SIZE, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_TIMEOUT, RetryPolicy, RevokeOutcome, TOKEN_ENV,
+    Client, ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_BASE_URL, DEFAULT_BULK_CHUNK_SIZE,
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_OPERATION_TIMEOUT, RetryPolicy, RevokeOutcome, TOKEN_ENV,
 };
 pub use create::{CreateTokenBuilder, Credentials};
-pub use error::{ApiError, DecodeError, Error, InvalidInput, TransportError, TransportKind};
+pub use error::{
+    ApiError, CreatedUndecoded, DecodeError, Error, InvalidInput, Timeout, TransportError,
+    TransportKind,
+};
 pub use ids::{CustomerId, ServiceId, TokenId, UserId};
 pub use model::{CreatedToken, Scope, ScopeSet, Token};
 pub use ratelimit::RateLimit;

@@ -63,14 +63,35 @@ impl FromStr for Scope {
     /// Parses one scope name. Any non-empty name without whitespace is accepted (unknown names
     /// become [`Scope::Other`]).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if s.is_empty() || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(crate::error::InvalidInput::new(
-                "scope",
-                format!("{s:?}: a scope name is non-empty and has no whitespace"),
-            )
-            .into());
-        }
-        Ok(Scope::from_wire(s))
+        let scope = Scope::from_wire(s);
+        scope.check()?;
+        Ok(scope)
+    }
+}
+
+/// Longest scope name sent. Fastly's are at most a dozen characters.
+const MAX_SCOPE_LEN: usize = 64;
+
+impl Scope {
+    /// Whether this scope can be sent as one item of the space-delimited `scope` field: 1-64
+    /// printable ASCII characters, no whitespace. [`Scope::Other`] can hold anything, and a
+    /// space in it would smuggle a second scope (`"purge_select global"` is two scopes, one of
+    /// them `global`), so every scope is checked before a request is sent.
+    pub(crate) fn check(&self) -> Result<(), crate::error::InvalidInput> {
+        let s = self.as_str();
+        let why = if s.is_empty() {
+            "it is empty"
+        } else if s.len() > MAX_SCOPE_LEN {
+            "it is longer than 64 characters"
+        } else if !s.bytes().all(|b| b.is_ascii_graphic()) {
+            "a scope name is printable ASCII without whitespace (one scope per item)"
+        } else {
+            return Ok(());
+        };
+        Err(crate::error::InvalidInput::new(
+            "scope",
+            format!("{}: {why}", crate::error::excerpt(s, 32)),
+        ))
     }
 }
 
@@ -165,6 +186,34 @@ impl ScopeSet {
     /// The string as Fastly sent it.
     pub fn as_str(&self) -> &str {
         &self.raw
+    }
+
+    /// Whether this set can be sent: at least one scope, each valid ([`Scope::check`]), and
+    /// the wire string is exactly the scopes joined by single spaces (so a set parsed from a
+    /// string with tabs or control characters is refused rather than sent as is).
+    pub(crate) fn check(&self) -> Result<(), crate::error::InvalidInput> {
+        if self.scopes.is_empty() {
+            return Err(crate::error::InvalidInput::new(
+                "scopes",
+                "the list is empty; name at least one scope (Fastly would default to `global`)",
+            ));
+        }
+        for scope in &self.scopes {
+            scope.check()?;
+        }
+        let joined = self
+            .scopes
+            .iter()
+            .map(Scope::as_str)
+            .collect::<Vec<_>>()
+            .join(" ");
+        if joined != self.raw {
+            return Err(crate::error::InvalidInput::new(
+                "scopes",
+                "the scope string has separators other than single spaces",
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -398,6 +447,31 @@ mod tests {
         assert_eq!(
             "x:y".parse::<Scope>().ok(),
             Some(Scope::Other("x:y".into()))
+        );
+        assert!("a\u{1b}[2J".parse::<Scope>().is_err());
+        assert!("ü".parse::<Scope>().is_err());
+    }
+
+    #[test]
+    fn no_scope_can_smuggle_another_onto_the_wire() {
+        for bad in [
+            vec![Scope::Other("purge_select global".into())],
+            vec![Scope::Other("".into())],
+            vec![Scope::Other("a\tglobal".into())],
+            vec![Scope::Other("a\u{0}".into())],
+            vec![Scope::PurgeSelect, Scope::Other("x\nglobal".into())],
+            vec![],
+        ] {
+            let set = ScopeSet::from_scopes(bad.clone());
+            assert!(set.check().is_err(), "{bad:?}");
+        }
+        assert!(ScopeSet::parse("purge_all\tglobal").check().is_err());
+        assert!(ScopeSet::parse(" global").check().is_err());
+        assert!(ScopeSet::parse("purge_all global:read").check().is_ok());
+        assert!(
+            ScopeSet::from_scopes([Scope::Other("edge:new".into())])
+                .check()
+                .is_ok()
         );
     }
 }

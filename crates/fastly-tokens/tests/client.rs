@@ -267,6 +267,7 @@ async fn create_response_without_customer_id_decodes() {
         .await;
     let created = client(&server)
         .create_token(Credentials::password("ops@example.com", PASSWORD))
+        .scopes([fastly_tokens::Scope::GlobalRead])
         .send()
         .await
         .expect("created");
@@ -288,7 +289,7 @@ async fn create_token_with_api_token_sends_the_key() {
                 .path("/tokens")
                 .header("fastly-key", KEY)
                 .header_missing("fastly-otp")
-                .body("name=n");
+                .body("name=n&scope=global%3Aread");
             then.status(403)
                 .header("content-type", "application/json")
                 .body(r#"{"msg":"You must POST /sudo to access this endpoint"}"#);
@@ -297,6 +298,7 @@ async fn create_token_with_api_token_sends_the_key() {
     let err = client(&server)
         .create_token(Credentials::api_token())
         .name("n")
+        .scopes([fastly_tokens::Scope::GlobalRead])
         .send()
         .await
         .expect_err("403");
@@ -586,11 +588,13 @@ async fn create_2fa_refusal_says_to_send_the_otp() {
         .await;
     let err = client(&server)
         .create_token(Credentials::password("ops@example.com", PASSWORD))
+        .scopes([fastly_tokens::Scope::GlobalRead])
         .send()
         .await
         .expect_err("400");
     assert_eq!(err.as_api().and_then(|a| a.code()), Some("2fa.verify"));
-    assert!(err.to_string().contains(".otp("), "{err}");
+    assert!(err.is_otp_required());
+    assert!(err.to_string().contains("one-time password"), "{err}");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -796,7 +800,7 @@ async fn headers_slower_than_the_timeout_are_a_timeout_error() {
     let c = Client::builder()
         .token(KEY)
         .base_url(server.base_url())
-        .timeout(Duration::from_millis(200))
+        .attempt_timeout(Duration::from_millis(200))
         .retry(fast_retries().max_retries(1))
         .build()
         .expect("client");
@@ -891,6 +895,7 @@ async fn invalid_input_never_reaches_the_server() {
         let err = c
             .create_token(Credentials::password("ops@example.com", PASSWORD))
             .otp(otp)
+            .scopes([fastly_tokens::Scope::GlobalRead])
             .send()
             .await
             .expect_err(otp);
@@ -900,6 +905,7 @@ async fn invalid_input_never_reaches_the_server() {
     for (user, pass) in [("", PASSWORD), ("ops@example.com", "")] {
         let err = c
             .create_token(Credentials::password(user, pass))
+            .scopes([fastly_tokens::Scope::GlobalRead])
             .send()
             .await
             .expect_err("empty");
@@ -908,6 +914,7 @@ async fn invalid_input_never_reaches_the_server() {
     let err = c
         .create_token(Credentials::api_token())
         .name("  ")
+        .scopes([fastly_tokens::Scope::GlobalRead])
         .send()
         .await
         .expect_err("empty name");

@@ -212,6 +212,7 @@ async fn two_factor_users_must_send_the_otp() {
             alice.login.as_str(),
             alice.password.as_str(),
         ))
+        .scopes([fastly_tokens::Scope::GlobalRead])
         .send()
         .await
         .expect_err("no otp");
@@ -222,12 +223,14 @@ async fn two_factor_users_must_send_the_otp() {
             alice.password.as_str(),
         ))
         .otp("000000")
+        .scopes([fastly_tokens::Scope::GlobalRead])
         .send()
         .await
         .expect_err("wrong otp");
     assert_eq!(err.as_api().and_then(|a| a.code()), Some("2fa.verify"));
     let err = client
         .create_token(Credentials::password(alice.login.as_str(), "wrong"))
+        .scopes([fastly_tokens::Scope::GlobalRead])
         .send()
         .await
         .expect_err("bad password");
@@ -258,6 +261,7 @@ async fn injected_faults_are_retried_or_reported() {
     fake.inject(Fault::Status(503), 1);
     let err = client
         .create_token(Credentials::api_token())
+        .scopes([fastly_tokens::Scope::GlobalRead])
         .send()
         .await
         .expect_err("create is not retried");

@@ -14,13 +14,20 @@ use std::time::{Duration, Instant};
 mod common;
 
 use common::Op;
-use fastly_tokens::{Client, Error, RetryPolicy, TransportKind};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use fastly_tokens::secrecy::ExposeSecret as _;
+use fastly_tokens::{Client, Error, RetryPolicy, Timeout, TransportKind};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
 const TIMEOUT: Duration = Duration::from_secs(1);
+/// The whole-call limit: under three attempt timeouts, so a server that never answers shows
+/// which limit ends a retried call.
+const OPERATION_TIMEOUT: Duration = Duration::from_millis(2500);
+/// Secrets the cells send: no error of any cell may show them.
+const KEY: &str = "fault-matrix-key-SECRET-_0";
 const TOKEN: &str = r#"{"id":"6FzGpbNZ8sPqk2yXwT3vHm","user_id":"1tSCjJnpQYBBCAsIfI6pX0","customer_id":"51MumwLiSJyFTWhtbByYgR","name":"n","last_used_at":null,"created_at":"2026-10-14T11:25:39Z","expires_at":null,"ip":null,"user_agent":null,"sudo_expires_at":null,"scopes":["global"],"scope":"global","services":[],"service_id":null}"#;
-const CREATED: &str = r#"{"id":"2j1hEyxXOEqYaSipeZHaW4","name":"n","user_id":"1tSCjJnpQYBBCAsIfI6pX0","customer_id":"51MumwLiSJyFTWhtbByYgR","service_id":null,"expires_at":null,"created_at":"2026-11-02T18:46:13Z","updated_at":"2026-11-02T18:46:13Z","scope":"global","services":[],"access_token":"FAULTSfaultsFAULTSfaultsFAULTS00"}"#;
+const CREATED: &str = r#"{"id":"2j1hEyxXOEqYaSipeZHaW4","name":"n","user_id":"1tSCjJnpQYBBCAsIfI6pX0","customer_id":"51MumwLiSJyFTWhtbByYgR","service_id":null,"expires_at":null,"created_at":"2026-11-02T18:46:13Z","updated_at":"2026-11-02T18:46:13Z","scope":"global","services":[],"access_token":"FAULTSfaultsFAULTSfaults-_SECRET"}"#;
+const ACCESS_TOKEN: &str = "FAULTSfaultsFAULTSfaults-_SECRET";
 
 const OPS: [Op; 8] = Op::ALL;
 
@@ -57,6 +64,17 @@ enum Fault {
     UnknownFields,
     UnknownScope,
     RedirectElsewhere,
+    /// A 200 whose body is the request, as an echo service or a misrouted proxy sends it.
+    EchoRequest,
+    /// An error status whose `msg` is the request (a hostile or debugging server).
+    EchoInErrorMessage,
+    /// The success body with status 201 (what some of Fastly's SDK documents say create
+    /// answers).
+    Created201,
+    /// The success body, but `created_at` is not a timestamp.
+    UndecodableTimestamp,
+    /// Accepts the connection, reads the request, never answers.
+    Silent,
 }
 
 fn faults() -> Vec<(String, Fault)> {
@@ -96,6 +114,17 @@ fn faults() -> Vec<(String, Fault)> {
         ("unknown fields".into(), Fault::UnknownFields),
         ("unknown scope values".into(), Fault::UnknownScope),
         ("redirect to another host".into(), Fault::RedirectElsewhere),
+        ("200 echoing the request".into(), Fault::EchoRequest),
+        (
+            "400 echoing the request in msg".into(),
+            Fault::EchoInErrorMessage,
+        ),
+        ("success body with status 201".into(), Fault::Created201),
+        (
+            "success body, undecodable created_at".into(),
+            Fault::UndecodableTimestamp,
+        ),
+        ("silent server".into(), Fault::Silent),
     ]);
     v
 }
@@ -103,9 +132,42 @@ fn faults() -> Vec<(String, Fault)> {
 /// What a cell must produce: outcome text and attempts.
 fn expected(op: Op, fault: &Fault) -> (String, Option<usize>) {
     let retried = if op.idempotent() { 3 } else { 1 };
-    // For the 204 operations the fault is a 200 with that body: not a documented answer.
     let decode = || ("decode error".to_string(), Some(1));
+    let ok = || ("ok".to_string(), Some(1));
+    // For the 204 operations the fault is a 200 with that body: any 2xx to a revoke means the
+    // token is gone, and the body is not read.
+    let revoke = matches!(op, Op::Revoke | Op::RevokeSelf | Op::Bulk);
+    let timeout = || {
+        if op.idempotent() {
+            ("transport: operation timeout".to_string(), Some(3))
+        } else {
+            ("transport: attempt timeout".to_string(), Some(1))
+        }
+    };
     match fault {
+        Fault::ResetDuringBody
+        | Fault::TruncatedJson
+        | Fault::InvalidJson
+        | Fault::NonUtf8
+        | Fault::TooLarge
+        | Fault::TrickleBody
+        | Fault::EchoRequest
+        | Fault::Created201
+        | Fault::UndecodableTimestamp
+            if revoke =>
+        {
+            ok()
+        }
+        Fault::Created201 if op == Op::Create => ok(),
+        Fault::Created201 | Fault::EchoRequest => decode(),
+        Fault::UndecodableTimestamp if op == Op::Create => {
+            ("created, secret kept in the error".to_string(), Some(1))
+        }
+        Fault::UndecodableTimestamp => decode(),
+        // Bulk: the refused chunk is sifted with a lookup, then its one id revoked alone.
+        Fault::EchoInErrorMessage if op == Op::Bulk => ("API 400".to_string(), Some(3)),
+        Fault::EchoInErrorMessage => ("API 400".to_string(), Some(1)),
+        Fault::Silent => timeout(),
         Fault::Refused => ("transport: connect".into(), None),
         Fault::ResetBeforeResponse | Fault::ResetDuringBody => {
             ("transport: interrupted".into(), Some(retried))
@@ -119,7 +181,7 @@ fn expected(op: Op, fault: &Fault) -> (String, Option<usize>) {
         | Fault::WrongContentType
         | Fault::UnknownFields
         | Fault::UnknownScope => ("ok".into(), Some(1)),
-        Fault::SlowHeaders | Fault::TrickleBody => ("transport: timeout".into(), Some(retried)),
+        Fault::SlowHeaders | Fault::TrickleBody => timeout(),
         Fault::RedirectElsewhere => ("API 302, not followed".into(), Some(1)),
     }
 }
@@ -137,43 +199,25 @@ fn describe(error: Option<&Error>) -> String {
         }
         Some(Error::Api(api)) => format!("API {}", api.status()),
         Some(Error::Decode(_)) => "decode error".into(),
-        Some(Error::Transport(t)) => match t.kind() {
-            TransportKind::Connect => "transport: connect".into(),
-            TransportKind::Timeout => "transport: timeout".into(),
+        Some(Error::CreatedUndecoded(c)) if c.access_token().expose_secret() == ACCESS_TOKEN => {
+            "created, secret kept in the error".into()
+        }
+        Some(Error::Transport(t)) => match (t.kind(), t.timeout()) {
+            (TransportKind::Connect, _) => "transport: connect".into(),
+            (TransportKind::Timeout, Some(Timeout::Operation(_))) => {
+                "transport: operation timeout".into()
+            }
+            (TransportKind::Timeout, Some(Timeout::Attempt(_))) => {
+                "transport: attempt timeout".into()
+            }
+            (TransportKind::Timeout, _) => "transport: timeout".into(),
             _ => "transport: interrupted".into(),
         },
         Some(other) => format!("other: {other}"),
     }
 }
 
-/// Reads one HTTP/1.1 request (headers and a Content-Length body).
-async fn read_request(stream: &mut TcpStream) -> Option<()> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    loop {
-        let n = stream.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
-            let len: usize = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
-                .and_then(|v| v.trim().parse().ok())
-                .unwrap_or(0);
-            while buf.len() < end + 4 + len {
-                let n = stream.read(&mut chunk).await.ok()?;
-                if n == 0 {
-                    return None;
-                }
-                buf.extend_from_slice(&chunk[..n]);
-            }
-            return Some(());
-        }
-    }
-}
+use common::read_request;
 
 fn response(status: u16, headers: &[(&str, String)], body: &[u8]) -> Vec<u8> {
     let mut out = format!(
@@ -193,9 +237,9 @@ fn response(status: u16, headers: &[(&str, String)], body: &[u8]) -> Vec<u8> {
 // once, which is exactly the "connection reset" fault.
 #[allow(deprecated)]
 async fn serve(stream: &mut TcpStream, op: Op, fault: &Fault, elsewhere: &str) {
-    if read_request(stream).await.is_none() {
+    let Some(request) = read_request(stream).await else {
         return;
-    }
+    };
     let (ok_status, ok_body) = success(op);
     let json = || vec![("content-type", "application/json".to_string())];
     let body_status = if has_body(op) { ok_status } else { 200 };
@@ -313,6 +357,33 @@ async fn serve(stream: &mut TcpStream, op: Op, fault: &Fault, elsewhere: &str) {
             );
             response(ok_status, &json(), body.as_bytes())
         }
+        Fault::EchoRequest => response(200, &json(), &request),
+        Fault::EchoInErrorMessage => {
+            let msg = String::from_utf8_lossy(&request).into_owned();
+            let body = serde_json::json!({ "msg": msg, "detail": msg }).to_string();
+            response(400, &json(), body.as_bytes())
+        }
+        Fault::Created201 => {
+            let body = if has_body(op) {
+                ok_body.clone()
+            } else {
+                TOKEN.to_string()
+            };
+            response(201, &json(), body.as_bytes())
+        }
+        Fault::UndecodableTimestamp => {
+            let full = if has_body(op) {
+                ok_body.clone()
+            } else {
+                TOKEN.to_string()
+            };
+            let body = full.replace("\"created_at\":\"2026-", "\"created_at\":\"yesterday 2026-");
+            response(body_status, &json(), body.as_bytes())
+        }
+        Fault::Silent => {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            return;
+        }
         Fault::RedirectElsewhere => response(
             302,
             &[("location", format!("{elsewhere}/tokens/self"))],
@@ -365,9 +436,10 @@ async fn run_cell(op: Op, fault: Fault) -> CellResult {
         });
     }
     let client = Client::builder()
-        .token("fault-matrix-key")
+        .token(KEY)
         .base_url(&base_url)
-        .timeout(TIMEOUT)
+        .attempt_timeout(TIMEOUT)
+        .operation_timeout(OPERATION_TIMEOUT)
         .connect_timeout(TIMEOUT)
         .retry(
             RetryPolicy::default()
@@ -377,8 +449,18 @@ async fn run_cell(op: Op, fault: Fault) -> CellResult {
         .build()
         .expect("client");
     let started = Instant::now();
-    let outcome = describe(op.run(&client).await.err().as_deref());
+    let error = op.run(&client).await.err();
     let elapsed = started.elapsed();
+    let outcome = describe(error.as_deref());
+    if let Some(error) = &error {
+        let shown = common::shown(error);
+        for secret in [KEY, common::PASSWORD, common::OTP, ACCESS_TOKEN] {
+            assert!(
+                !shown.contains(secret),
+                "{op:?} {fault:?}: a secret in {shown}"
+            );
+        }
+    }
     assert_eq!(
         contacted_elsewhere.load(Ordering::SeqCst),
         0,
@@ -436,8 +518,8 @@ async fn fault_matrix() {
                 cell.attempts
             ));
         }
-        // Bounded: three attempts of at most the timeout each, plus backoff and slack.
-        let bound = TIMEOUT * 3 + Duration::from_secs(3);
+        // Bounded by the operation timeout, plus slack for a loaded machine.
+        let bound = OPERATION_TIMEOUT + Duration::from_secs(2);
         if cell.elapsed > bound {
             failures.push(format!(
                 "{} × {name}: took {:?} > {bound:?}",
@@ -479,9 +561,13 @@ fn render(
          Every operation against every fault, with the outcome and the number of HTTP attempts\n\
          (`×n`; connection refused has none to count). Generated by `tests/faults.rs` from the real\n\
          results and checked against them on every test run. Settings: default retry policy\n\
-         (2 retries, no waiting on 429), 1 s timeout. `revoke_tokens` reports per id; the\n\
+         (2 retries, no waiting on 429), 1 s attempt timeout, 2.5 s operation timeout.\n\
+         `revoke_tokens` reports per id; the\n\
          cell shows the reason of its one failed id. A redirect to another host is never followed,\n\
-         so `Fastly-Key` never reaches it (the test asserts the other host gets no connection).\n\n",
+         so `Fastly-Key` never reaches it (the test asserts the other host gets no connection).\n\
+         Any 2xx to a revoke means revoked (its body is not read); any 2xx to a create whose\n\
+         body holds an `access_token` returns the secret, decoded or in the error. No cell's\n\
+         error shows the API key, password, OTP or access token (asserted).\n\n",
     );
     out.push_str("| fault |");
     for op in OPS {
@@ -503,4 +589,38 @@ fn render(
         out.push('\n');
     }
     out
+}
+
+/// With the default limits, a server that accepts and never answers ends `current_token`
+/// at the 60 s operation timeout. Takes a minute, so it runs only with
+/// `FASTLY_TOKENS_SLOW_TESTS=1`; prints the time and the requests sent.
+#[tokio::test]
+async fn silent_server_with_default_limits() {
+    if std::env::var_os("FASTLY_TOKENS_SLOW_TESTS").is_none() {
+        eprintln!("skipped: set FASTLY_TOKENS_SLOW_TESTS=1 to wait out the 60 s default limit");
+        return;
+    }
+    fn silent(_: &[u8]) -> Option<Vec<u8>> {
+        None
+    }
+    let (url, requests) = common::scripted_server(silent).await;
+    let client = Client::builder()
+        .token(KEY)
+        .base_url(&url)
+        .build()
+        .expect("client");
+    let started = Instant::now();
+    let error = client.current_token().await.expect_err("silent");
+    let took = started.elapsed();
+    let requests = requests.load(Ordering::SeqCst);
+    eprintln!("silent server, defaults: {took:?}, {requests} requests: {error}");
+    let Error::Transport(t) = &error else {
+        panic!("{error}")
+    };
+    assert_eq!(
+        t.timeout(),
+        Some(Timeout::Operation(fastly_tokens::DEFAULT_OPERATION_TIMEOUT))
+    );
+    assert!(took < fastly_tokens::DEFAULT_OPERATION_TIMEOUT + Duration::from_secs(2));
+    assert_eq!(requests, 2, "30 s per attempt: the second is cut by the 60 s limit");
 }

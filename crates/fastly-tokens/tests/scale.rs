@@ -15,7 +15,7 @@ fn client(fake: &FakeFastly, timeout: Duration) -> Client {
     Client::builder()
         .token(fake.seed().user("alice").key.as_str())
         .base_url(fake.base_url())
-        .timeout(timeout)
+        .attempt_timeout(timeout)
         .retry(
             RetryPolicy::default()
                 .initial_backoff(Duration::from_millis(1))

@@ -12,7 +12,7 @@ fn client(base_url: &str, key: Option<&str>) -> Result<Client, Vec<String>> {
     let mut builder = Client::builder()
         .base_url(base_url)
         .retry(RetryPolicy::none())
-        .timeout(Duration::from_secs(20));
+        .attempt_timeout(Duration::from_secs(20));
     if let Some(key) = key {
         builder = builder.token(key);
     }
@@ -122,6 +122,7 @@ pub async fn requests(
         done(
             c.create_token(Credentials::api_token())
                 .name("contract")
+                .scopes([fastly_tokens::Scope::GlobalRead])
                 .send()
                 .await
                 .map(drop),
@@ -229,6 +230,7 @@ pub async fn responses(tools: &Path, spec: &Path) -> Result<String, Vec<String>>
                 alice_user.login.as_str(),
                 alice_user.password.as_str()
             ))
+            .scopes([fastly_tokens::Scope::GlobalRead])
             .send()
     );
     run!(
@@ -236,12 +238,16 @@ pub async fn responses(tools: &Path, spec: &Path) -> Result<String, Vec<String>>
         400,
         keyless
             .create_token(Credentials::password("nobody@example.com", "wrong"))
+            .scopes([fastly_tokens::Scope::GlobalRead])
             .send()
     );
     run!(
         "create_token 403 sudo",
         403,
-        alice.create_token(Credentials::api_token()).send()
+        alice
+            .create_token(Credentials::api_token())
+            .scopes([fastly_tokens::Scope::GlobalRead])
+            .send()
     );
     rec.label("create_token 422");
     let _ = reqwest::Client::new()
@@ -257,7 +263,10 @@ pub async fn responses(tools: &Path, spec: &Path) -> Result<String, Vec<String>>
     run!(
         "create_token 401",
         401,
-        wrong.create_token(Credentials::api_token()).send()
+        wrong
+            .create_token(Credentials::api_token())
+            .scopes([fastly_tokens::Scope::GlobalRead])
+            .send()
     );
     let fresh: Vec<TokenId> = fake.add_tokens("alice", 3).iter().map(|s| id(s)).collect();
     run!("revoke_token 204", 204, alice.revoke_token(&fresh[0]));

@@ -20,6 +20,17 @@ macro_rules! fixture {
     };
 }
 
+/// Everything an error shows: `Display`, `Debug`, and the whole `source()` chain.
+pub fn shown(error: &Error) -> String {
+    let mut out = format!("{error}\n{error:?}");
+    let mut source = std::error::Error::source(error);
+    while let Some(s) = source {
+        out.push_str(&format!("\n{s} {s:?}"));
+        source = s.source();
+    }
+    out
+}
+
 pub fn fast_retries() -> RetryPolicy {
     RetryPolicy::default()
         .initial_backoff(Duration::from_millis(1))
@@ -118,10 +129,91 @@ impl Op {
             Op::Create => client
                 .create_token(Credentials::password("ops@example.com", PASSWORD))
                 .otp(OTP)
+                .scopes([fastly_tokens::Scope::GlobalRead])
                 .send()
                 .await
                 .map(drop),
         };
         result.map_err(Arc::new)
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A scripted HTTP/1.1 server on loopback, for servers that misbehave in ways httpmock cannot.
+// ---------------------------------------------------------------------------------------------
+
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+/// Reads one HTTP/1.1 request (headers and a Content-Length body) and returns its bytes.
+pub async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<Vec<u8>> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+            let len: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0);
+            while buf.len() < end + 4 + len {
+                let n = stream.read(&mut chunk).await.ok()?;
+                if n == 0 {
+                    return None;
+                }
+                buf.extend_from_slice(&chunk[..n]);
+            }
+            return Some(buf);
+        }
+    }
+}
+
+/// A whole HTTP/1.1 response with `connection: close`.
+pub fn http_response(status: u16, content_type: &str, body: &[u8]) -> Vec<u8> {
+    let mut out = format!(
+        "HTTP/1.1 {status} X\r\nconnection: close\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    out.extend_from_slice(body);
+    out
+}
+
+/// What a scripted server does with each request: the bytes to answer with, or `None` to
+/// keep the connection open and never answer.
+pub type Script = fn(&[u8]) -> Option<Vec<u8>>;
+
+/// Starts a server on 127.0.0.1 that answers every request with `script`. Returns its base
+/// URL and a counter of requests received.
+pub async fn scripted_server(script: Script) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base_url = format!("http://{}", listener.local_addr().expect("addr"));
+    let count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = count.clone();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let counter = counter.clone();
+            tokio::spawn(async move {
+                let Some(request) = read_request(&mut stream).await else {
+                    return;
+                };
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                match script(&request) {
+                    Some(bytes) => {
+                        let _ = stream.write_all(&bytes).await;
+                        let _ = stream.shutdown().await;
+                    }
+                    None => tokio::time::sleep(Duration::from_secs(600)).await,
+                }
+            });
+        }
+    });
+    (base_url, count)
 }
