@@ -1,33 +1,55 @@
 //! The commands. Each returns the exit class of a completed run, or a [`Failure`].
 
+use std::collections::HashMap;
+use std::future::Future;
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use fastly_tokens::secrecy::{ExposeSecret, SecretString};
 use fastly_tokens::{
-    Client, CreatedToken, Credentials, CustomerId, RevokeOutcome, RevokeStatus, Scope, ServiceId,
-    Token, TokenId,
+    Client, Credentials, CustomerId, Error, RevokeStatus, Scope, ServiceId, Token, TokenId,
 };
-use serde_json::json;
+use rustc_hash::FxHashSet;
 
-use crate::output::{self, print_json};
-use crate::{Cli, Command, CreateArgs, CredentialArgs, ExitClass, Failure, RevokeArgs};
+use crate::errors::{self, KeySource};
+use crate::output::{self, CreatedDoc, Out, Outcome, RevokeDoc, TokenResult, clean};
+use crate::{Cli, Command, CreateArgs, CredentialArgs, ExitClass, Failure, RevokeArgs, RotateArgs};
+
+/// Shortest lifetime a new token may be given: an expiry closer than this is a mistake
+/// (`--expires-in 0s`, a date in the past), not a token anyone can use.
+const MIN_LIFETIME: Duration = Duration::from_secs(60);
+
+/// How many tokens a dry run or a confirmation lists by name before summing up the rest.
+const LISTED: usize = 20;
+
+/// After this long without an answer, say on a terminal that the command is waiting.
+const NOTICE_AFTER: Duration = Duration::from_secs(2);
 
 struct Context {
     client: Client,
     endpoint: String,
     json: bool,
     now: DateTime<Utc>,
+    timeout: Duration,
+    keys: KeySource,
+    out: Out,
     /// The in-process fake, kept alive for the command's duration.
     fake: Option<fastly_tokens_fake::FakeFastly>,
+}
+
+/// Credentials for a create, and whether they are a password (for error wording).
+struct Login {
+    credentials: Credentials,
+    otp: Option<String>,
+    password: bool,
 }
 
 impl Context {
     async fn new(cli: &Cli) -> Result<Self, Failure> {
         let g = &cli.global;
         let now = g.now.unwrap_or_else(Utc::now);
-        let (endpoint, token, fake) = if g.fake {
+        let (endpoint, token, fake, keys) = if g.fake {
             let mut builder = fastly_tokens_fake::FakeFastly::builder();
             if let Some(now) = g.now {
                 builder = builder.now(now);
@@ -37,67 +59,148 @@ impl Context {
                 .await
                 .map_err(|e| Failure::usage(format!("cannot start the fake server: {e}")))?;
             let key = fake.seed().user("alice").key.clone();
-            (fake.base_url().to_string(), Some(key), Some(fake))
+            (
+                fake.base_url().to_string(),
+                Some(key),
+                Some(fake),
+                KeySource::Fake,
+            )
         } else {
             (
                 g.endpoint.clone(),
-                g.token.clone().filter(|t| !t.is_empty()),
+                g.token.clone().filter(|t| !t.trim().is_empty()),
                 None,
+                KeySource::User,
             )
         };
-        let mut builder = Client::builder().base_url(endpoint.as_str());
+        let mut builder = client_builder(&endpoint, g.timeout, g.connect_timeout);
         if let Some(token) = token {
             builder = builder.token(token);
         }
+        let client = builder
+            .build()
+            .map_err(|e| errors::failure(&e, keys, false))?;
         Ok(Self {
-            client: builder.build()?,
+            client,
             endpoint,
             json: g.json,
             now,
+            timeout: g.timeout,
+            keys,
+            out: Out,
             fake,
         })
     }
 
-    /// A client for another token against the same endpoint.
-    fn client_for(&self, token: &SecretString) -> Result<Client, Failure> {
-        Ok(Client::builder()
-            .token(token.expose_secret())
-            .base_url(self.endpoint.as_str())
-            .build()?)
+    /// A library error in the CLI's words.
+    fn fail(&self, e: &Error) -> Failure {
+        errors::failure(e, self.keys, false)
     }
 
-    fn credentials(&self, args: &CredentialArgs) -> Result<(Credentials, Option<String>), Failure> {
+    /// Awaits `work`; on a terminal, says so once when it takes longer than [`NOTICE_AFTER`].
+    async fn waiting<F: Future>(&self, work: F) -> F::Output {
+        let work = std::pin::pin!(work);
+        let mut work = work;
+        tokio::select! {
+            done = &mut work => done,
+            () = tokio::time::sleep(NOTICE_AFTER) => {
+                if std::io::stderr().is_terminal() {
+                    output::err_line(format!(
+                        "waiting for {} (gives up after --timeout {})…",
+                        clean(&self.endpoint),
+                        humantime::format_duration(self.timeout)
+                    ));
+                }
+                work.await
+            }
+        }
+    }
+
+    /// Runs a library call: the waiting notice, and its error in the CLI's words.
+    async fn call<T>(&self, work: impl Future<Output = Result<T, Error>>) -> Result<T, Failure> {
+        self.waiting(work).await.map_err(|e| self.fail(&e))
+    }
+
+    /// A client for another token against the same endpoint and limits.
+    fn client_for(&self, token: &SecretString, connect: Duration) -> Result<Client, Failure> {
+        client_builder(&self.endpoint, self.timeout, connect)
+            .token(token.expose_secret())
+            .build()
+            .map_err(|e| self.fail(&e))
+    }
+
+    fn login(&self, args: &CredentialArgs) -> Result<Login, Failure> {
         if let Some(fake) = &self.fake
             && args.username.is_none()
         {
             // Demo credentials of the fake's 2FA user, so every command can be tried as is.
             let alice = fake.seed().user("alice");
-            return Ok((
-                Credentials::password(alice.login.as_str(), alice.password.as_str()),
-                args.otp.clone().or_else(|| alice.otp.clone()),
+            return Ok(Login {
+                credentials: Credentials::password(alice.login.as_str(), alice.password.as_str()),
+                otp: args.otp.clone().or_else(|| alice.otp.clone()),
+                password: true,
+            });
+        }
+        let Some(user) = &args.username else {
+            return Ok(Login {
+                credentials: Credentials::api_token(),
+                otp: args.otp.clone(),
+                password: false,
+            });
+        };
+        if !args.password_stdin {
+            return Err(Failure::usage(
+                "--username needs --password-stdin (the password is read from stdin, never from a flag)",
             ));
         }
-        let credentials = match &args.username {
-            None => Credentials::api_token(),
-            Some(user) => {
-                if !args.password_stdin {
-                    return Err(Failure::usage(
-                        "--username needs --password-stdin (the password is read from stdin, never from a flag)",
-                    ));
-                }
-                let mut line = String::new();
-                std::io::stdin().lock().read_line(&mut line).map_err(|e| {
-                    Failure::usage(format!("cannot read the password from stdin: {e}"))
-                })?;
-                let password = SecretString::from(line.trim_end_matches(['\r', '\n']).to_string());
-                Credentials::password(user.as_str(), password)
-            }
-        };
-        Ok((credentials, args.otp.clone()))
+        let password = read_password(user)?;
+        Ok(Login {
+            credentials: Credentials::password(user.as_str(), password),
+            otp: args.otp.clone(),
+            password: true,
+        })
     }
 }
 
+fn client_builder(
+    endpoint: &str,
+    timeout: Duration,
+    connect_timeout: Duration,
+) -> fastly_tokens::ClientBuilder {
+    Client::builder()
+        .base_url(endpoint)
+        .operation_timeout(timeout)
+        .attempt_timeout(timeout.min(fastly_tokens::DEFAULT_ATTEMPT_TIMEOUT))
+        .connect_timeout(connect_timeout)
+}
+
+/// The password: prompted without echo on a terminal, else the first line of stdin.
+fn read_password(user: &str) -> Result<SecretString, Failure> {
+    let password = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password(format!("Password for {}: ", clean(user)))
+            .map_err(|e| Failure::usage(format!("cannot read the password: {e}")))?
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| Failure::usage(format!("cannot read the password from stdin: {e}")))?;
+        line.truncate(line.trim_end_matches(['\r', '\n']).len());
+        line
+    };
+    if password.is_empty() {
+        return Err(Failure::usage("the password is empty"));
+    }
+    Ok(SecretString::from(password))
+}
+
 pub async fn run(cli: Cli) -> Result<ExitClass, Failure> {
+    if let Command::Schema { name } = &cli.command {
+        let schema = output::schema(name)
+            .ok_or_else(|| Failure::usage(format!("no schema named {}", clean(name))))?;
+        Out.json(&schema)?;
+        return Ok(ExitClass::Success);
+    }
     let ctx = Context::new(&cli).await?;
     match cli.command {
         Command::Current => current(&ctx).await,
@@ -110,25 +213,22 @@ pub async fn run(cli: Cli) -> Result<ExitClass, Failure> {
             expiring_within,
             customer,
         } => audit(&ctx, unused_for, expiring_within, customer.as_deref()).await,
-        Command::Rotate {
-            id,
-            expires_in,
-            credentials,
-        } => rotate(&ctx, &id, expires_in, &credentials).await,
+        Command::Rotate(args) => rotate(&ctx, args).await,
+        Command::Schema { .. } => Ok(ExitClass::Success),
     }
 }
 
-fn token_id(raw: &str) -> Result<TokenId, Failure> {
-    raw.parse().map_err(Failure::from)
+fn token_id(ctx: &Context, raw: &str) -> Result<TokenId, Failure> {
+    raw.parse().map_err(|e| ctx.fail(&e))
 }
 
 async fn tokens(ctx: &Context, customer: Option<&str>) -> Result<Vec<Token>, Failure> {
     let mut tokens = match customer {
         Some(c) => {
-            let customer: CustomerId = c.parse()?;
-            ctx.client.list_customer_tokens(&customer).await?
+            let customer: CustomerId = c.parse().map_err(|e| ctx.fail(&e))?;
+            ctx.call(ctx.client.list_customer_tokens(&customer)).await?
         }
-        None => ctx.client.list_tokens().await?,
+        None => ctx.call(ctx.client.list_tokens()).await?,
     };
     tokens.sort_by(|a, b| {
         a.name()
@@ -140,11 +240,15 @@ async fn tokens(ctx: &Context, customer: Option<&str>) -> Result<Vec<Token>, Fai
 }
 
 async fn current(ctx: &Context) -> Result<ExitClass, Failure> {
-    let token = ctx.client.current_token().await?;
+    let token = ctx.call(ctx.client.current_token()).await?;
+    print_one(ctx, &token)
+}
+
+fn print_one(ctx: &Context, token: &Token) -> Result<ExitClass, Failure> {
     if ctx.json {
-        print_json(&output::token_json(&token));
+        ctx.out.json(token)?;
     } else {
-        output::print_token(&token);
+        output::print_token(&ctx.out, token)?;
     }
     Ok(ExitClass::Success)
 }
@@ -152,87 +256,189 @@ async fn current(ctx: &Context) -> Result<ExitClass, Failure> {
 async fn list(ctx: &Context, customer: Option<&str>) -> Result<ExitClass, Failure> {
     let tokens = tokens(ctx, customer).await?;
     if ctx.json {
-        print_json(&json!(
-            tokens.iter().map(output::token_json).collect::<Vec<_>>()
-        ));
+        ctx.out.json(&tokens)?;
     } else {
-        output::print_table(&tokens);
+        output::print_table(&ctx.out, &tokens, customer.is_some())?;
     }
     Ok(ExitClass::Success)
 }
 
 async fn show(ctx: &Context, id: &str) -> Result<ExitClass, Failure> {
-    let token = ctx.client.get_token(&token_id(id)?).await?;
-    if ctx.json {
-        print_json(&output::token_json(&token));
-    } else {
-        output::print_token(&token);
-    }
-    Ok(ExitClass::Success)
+    let id = token_id(ctx, id)?;
+    let token = ctx.call(ctx.client.get_token(&id)).await?;
+    print_one(ctx, &token)
 }
 
-fn print_created(ctx: &Context, created: &CreatedToken) {
-    let secret = created.access_token().expose_secret();
-    if ctx.json {
-        print_json(&output::created_json(created.token(), secret));
+/// Prints a new token and its secret, once. A closed stdout here is not a quiet ending: the
+/// token exists and its secret did not reach anyone.
+fn print_created(ctx: &Context, doc: &CreatedDoc, id: Option<&TokenId>) -> Result<(), Failure> {
+    let printed = if ctx.json {
+        ctx.out.json(doc)
     } else {
-        output::print_token(created.token());
-        println!();
-        println!("Access token (shown only once; store it now, it cannot be retrieved again):");
-        println!("{secret}");
-    }
+        (|| {
+            if let Some(token) = &doc.token {
+                output::print_token(&ctx.out, token)?;
+                ctx.out.line("")?;
+            }
+            ctx.out.line(
+                "Access token (shown only once; store it now, it cannot be retrieved again):",
+            )?;
+            ctx.out.line(&doc.access_token)
+        })()
+    };
+    printed.map_err(|f| {
+        if !f.quiet {
+            return f;
+        }
+        let id = id.map_or_else(|| "the new token".to_string(), ToString::to_string);
+        Failure {
+            class: ExitClass::Partial,
+            message: format!(
+                "stdout closed before the new access token was written; {id} exists: revoke it \
+                 with `fastly-tokens revoke {id} --yes` unless its secret was stored"
+            ),
+            ..Failure::default()
+        }
+    })
 }
 
+/// The expiry of a new token: exactly one of a lifetime, a time, or "never", and never less
+/// than [`MIN_LIFETIME`] away.
 fn expiry(
     now: DateTime<Utc>,
     expires_in: Option<Duration>,
+    expires_at: Option<DateTime<Utc>>,
+    no_expiry: bool,
 ) -> Result<Option<DateTime<Utc>>, Failure> {
-    expires_in
-        .map(|d| {
-            chrono::Duration::from_std(d)
-                .ok()
-                .and_then(|d| now.checked_add_signed(d))
-                .ok_or_else(|| Failure::usage("the expiry is too far in the future"))
-        })
-        .transpose()
+    if no_expiry {
+        return Ok(None);
+    }
+    let at = match (expires_in, expires_at) {
+        (_, Some(at)) => at,
+        (Some(d), None) => chrono::Duration::from_std(d)
+            .ok()
+            .and_then(|d| now.checked_add_signed(d))
+            .ok_or_else(|| Failure::usage("the expiry is too far in the future"))?,
+        (None, None) => {
+            return Err(Failure::usage(
+                "give the token an expiry with --expires-in (e.g. 90d) or --expires-at \
+                 (RFC 3339), or ask for one that never expires with --no-expiry",
+            ));
+        }
+    };
+    let min = now + chrono::Duration::from_std(MIN_LIFETIME).unwrap_or_default();
+    if at < min {
+        return Err(Failure::usage(format!(
+            "the expiry {} is in the past or less than a minute away; a new token must live at \
+             least a minute",
+            at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        )));
+    }
+    Ok(Some(at))
+}
+
+fn scopes(values: &[String]) -> Result<Vec<Scope>, Failure> {
+    let mut scopes = Vec::new();
+    for value in values {
+        let mut words = value.split_whitespace().peekable();
+        if words.peek().is_none() {
+            return Err(Failure::usage(
+                "--scope is empty (an unset shell variable?); name a scope",
+            ));
+        }
+        for word in words {
+            scopes.push(
+                word.parse::<Scope>()
+                    .map_err(|e| Failure::usage(e.to_string()))?,
+            );
+        }
+    }
+    if scopes.is_empty() {
+        return Err(Failure::usage(
+            "at least one --scope is required (there is no default: Fastly's would be `global`)",
+        ));
+    }
+    Ok(scopes)
+}
+
+/// Sends a create and turns its answer into the document to print; a token created with an
+/// incomplete answer is still printed, and reported as partial.
+async fn send_create(
+    ctx: &Context,
+    request: fastly_tokens::CreateTokenBuilder<'_>,
+    password: bool,
+) -> Result<(CreatedDoc, Option<TokenId>, Option<Failure>), Failure> {
+    match ctx.waiting(request.send()).await {
+        Ok(created) => {
+            let (token, secret) = created.into_parts();
+            let id = token.id().clone();
+            Ok((
+                CreatedDoc {
+                    token_id: Some(id.to_string()),
+                    token: Some(token),
+                    access_token: secret.expose_secret().to_string(),
+                    warning: None,
+                },
+                Some(id),
+                None,
+            ))
+        }
+        Err(Error::CreatedUndecoded(partial)) => {
+            let id = partial.token_id().cloned();
+            let shown = id
+                .as_ref()
+                .map_or_else(|| "(id unknown)".to_string(), |i| i.to_string());
+            let warning = format!(
+                "Fastly created token {shown} but its answer was incomplete ({}); the secret was printed: store it, or revoke the token",
+                partial.reason()
+            );
+            let doc = CreatedDoc {
+                token: None,
+                token_id: id.as_ref().map(ToString::to_string),
+                access_token: partial.access_token().expose_secret().to_string(),
+                warning: Some(warning.clone()),
+            };
+            let failure = Failure {
+                class: ExitClass::Partial,
+                message: warning,
+                ..Failure::default()
+            };
+            Ok((doc, id, Some(failure)))
+        }
+        Err(e) => Err(errors::failure(&e, ctx.keys, password)),
+    }
 }
 
 async fn create(ctx: &Context, args: CreateArgs) -> Result<ExitClass, Failure> {
-    let scopes = args
-        .scopes
-        .iter()
-        .flat_map(|s| s.split_whitespace())
-        .map(|s| s.parse::<Scope>())
-        .collect::<Result<Vec<_>, _>>()?;
+    let scopes = scopes(&args.scopes)?;
     let services = args
         .services
         .iter()
         .map(|s| s.parse::<ServiceId>())
-        .collect::<Result<Vec<_>, _>>()?;
-    let expires_at = match args.expires_at {
-        Some(at) => Some(at),
-        None => expiry(ctx.now, args.expires_in)?,
-    };
-    let (credentials, otp) = ctx.credentials(&args.credentials)?;
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| ctx.fail(&e))?;
+    let expires_at = expiry(ctx.now, args.expires_in, args.expires_at, args.no_expiry)?;
+    let login = ctx.login(&args.credentials)?;
     let mut request = ctx
         .client
-        .create_token(credentials)
-        .name(args.name.as_str());
-    if !scopes.is_empty() {
-        request = request.scopes(scopes);
-    }
+        .create_token(login.credentials)
+        .name(args.name.as_str())
+        .scopes(scopes);
     if !services.is_empty() {
         request = request.services(services);
     }
     if let Some(at) = expires_at {
         request = request.expires_at(at);
     }
-    if let Some(otp) = otp {
+    if let Some(otp) = login.otp {
         request = request.otp(otp);
     }
-    let created = request.send().await?;
-    print_created(ctx, &created);
-    Ok(ExitClass::Success)
+    let (doc, id, partial) = send_create(ctx, request, login.password).await?;
+    print_created(ctx, &doc, id.as_ref())?;
+    match partial {
+        Some(failure) => Err(failure),
+        None => Ok(ExitClass::Success),
+    }
 }
 
 fn read_ids(path: &str) -> Result<Vec<String>, Failure> {
@@ -241,7 +447,7 @@ fn read_ids(path: &str) -> Result<Vec<String>, Failure> {
     } else {
         std::fs::read_to_string(path)
     }
-    .map_err(|e| Failure::usage(format!("cannot read ids from {path}: {e}")))?;
+    .map_err(|e| Failure::usage(format!("cannot read ids from {}: {e}", clean(path))))?;
     Ok(text
         .lines()
         .map(|l| l.split('#').next().unwrap_or("").trim())
@@ -250,48 +456,107 @@ fn read_ids(path: &str) -> Result<Vec<String>, Failure> {
         .collect())
 }
 
-fn confirm(question: &str, yes: bool) -> Result<(), Failure> {
+/// Asks on a terminal; elsewhere only `--yes` goes ahead. `listing` says what will happen.
+fn confirm(listing: &[String], question: &str, yes: bool, nothing: &str) -> Result<(), Failure> {
     if yes {
         return Ok(());
     }
     if !std::io::stdin().is_terminal() {
         return Err(Failure::usage(format!(
-            "{question}: refusing without --yes when stdin is not a terminal"
+            "{question} Refusing without --yes when stdin is not a terminal; {nothing}"
         )));
     }
-    eprint!("{question} [y/N] ");
-    let _ = std::io::stderr().flush();
+    for line in listing {
+        output::err_line(line);
+    }
+    let mut stderr = std::io::stderr();
+    let _ = write!(stderr, "{question} [y/N] ");
+    let _ = stderr.flush();
     let mut answer = String::new();
     let _ = std::io::stdin().lock().read_line(&mut answer);
     if matches!(answer.trim(), "y" | "Y" | "yes") {
         Ok(())
     } else {
-        Err(Failure::usage("cancelled; nothing was revoked"))
+        Err(Failure::usage(format!("cancelled; {nothing}")))
     }
 }
 
-/// Ids per `revoke_tokens` call: small enough to show progress, large enough to use whole
-/// bulk chunks.
-const PROGRESS_STEP: usize = 500;
+/// "name (id)" lines for the first [`LISTED`] tokens, then a count of the rest.
+fn listing(entries: &[(TokenId, Option<String>)], verb: &str) -> Vec<String> {
+    let mut lines: Vec<String> = entries
+        .iter()
+        .take(LISTED)
+        .map(|(id, name)| match name {
+            Some(name) => format!("{verb} {id}  {}", output::cell(name, 60)),
+            None => format!("{verb} {id}  (not among the tokens this API token can list)"),
+        })
+        .collect();
+    if entries.len() > LISTED {
+        lines.push(format!("… and {} more", entries.len() - LISTED));
+    }
+    lines
+}
+
+fn status_word(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Revoked => "revoked      ",
+        Outcome::AlreadyGone => "already gone ",
+        Outcome::Failed => "FAILED       ",
+        Outcome::WouldRevoke => "would revoke ",
+        Outcome::Kept => "kept         ",
+    }
+}
+
+fn print_revoke(ctx: &Context, doc: &RevokeDoc) -> Result<(), Failure> {
+    if ctx.json {
+        return ctx.out.json(doc);
+    }
+    let shown: Vec<&TokenResult> = if doc.dry_run {
+        doc.results.iter().take(LISTED).collect()
+    } else {
+        doc.results.iter().collect()
+    };
+    for r in shown {
+        let name = r
+            .name
+            .as_deref()
+            .map(|n| format!("  {}", output::cell(n, 60)))
+            .unwrap_or_default();
+        let error = r
+            .error
+            .as_deref()
+            .map(|e| format!(": {}", clean(e)))
+            .unwrap_or_default();
+        ctx.out
+            .line(format!("{}{}{name}{error}", status_word(r.status), r.id))?;
+    }
+    if doc.dry_run && doc.results.len() > LISTED {
+        ctx.out
+            .line(format!("… and {} more", doc.results.len() - LISTED))?;
+    }
+    if !doc.duplicates.is_empty() {
+        ctx.out.line(format!(
+            "{} id(s) were given more than once and count once",
+            doc.duplicates.len()
+        ))?;
+    }
+    if doc.dry_run {
+        ctx.out.line(format!(
+            "{} token(s) would be revoked (dry run: nothing was revoked)",
+            doc.would_revoke
+        ))?;
+    } else {
+        ctx.out.line(format!(
+            "{} revoked, {} already gone, {} failed",
+            doc.revoked, doc.already_gone, doc.failed
+        ))?;
+    }
+    Ok(())
+}
 
 async fn revoke(ctx: &Context, args: RevokeArgs) -> Result<ExitClass, Failure> {
     if args.current {
-        let me = ctx.client.current_token().await?;
-        if args.dry_run {
-            println!("would revoke the token in use: {} ({})", me.id(), me.name());
-            return Ok(ExitClass::Success);
-        }
-        confirm(
-            &format!("Revoke the token in use, {} ({})?", me.id(), me.name()),
-            args.yes,
-        )?;
-        ctx.client.revoke_current_token().await?;
-        if ctx.json {
-            print_json(&json!({ "results": [{ "id": me.id(), "status": "revoked" }] }));
-        } else {
-            println!("revoked {} ({}), the token in use", me.id(), me.name());
-        }
-        return Ok(ExitClass::Success);
+        return revoke_current(ctx, &args).await;
     }
     let mut raw = args.ids.clone();
     if let Some(path) = &args.from_file {
@@ -302,104 +567,100 @@ async fn revoke(ctx: &Context, args: RevokeArgs) -> Result<ExitClass, Failure> {
             "no ids given: pass ids, --from-file FILE, or --current",
         ));
     }
-    // Every id is checked before anything is sent.
-    let mut ids = Vec::with_capacity(raw.len());
+    // Every id is checked before anything is sent, then the whole input is de-duplicated.
+    let mut ids: Vec<TokenId> = Vec::with_capacity(raw.len());
     let mut bad = Vec::new();
-    for r in &raw {
+    for (n, r) in raw.iter().enumerate() {
         match r.parse::<TokenId>() {
             Ok(id) => ids.push(id),
-            Err(e) => bad.push(e.to_string()),
+            Err(e) => bad.push(format!("#{}: {e}", n + 1)),
         }
     }
     if !bad.is_empty() {
+        let shown: Vec<&str> = bad.iter().take(5).map(String::as_str).collect();
+        let more = if bad.len() > 5 {
+            format!("; … and {} more", bad.len() - 5)
+        } else {
+            String::new()
+        };
         return Err(Failure::usage(format!(
-            "{} invalid id(s), nothing was revoked: {}",
+            "{} invalid id(s) (numbered in input order), nothing was revoked: {}{more}",
             bad.len(),
-            bad.join("; ")
+            shown.join("; ")
         )));
     }
-    let me = ctx.client.current_token().await?;
+    let (ids, duplicates) = dedupe(ids);
+    let me = ctx.call(ctx.client.current_token()).await?;
     if ids.contains(me.id()) {
         return Err(Failure::usage(format!(
             "refusing to revoke {} ({}): it is the token in use; use --current to revoke it",
             me.id(),
-            me.name()
+            clean(me.name())
         )));
     }
-    if args.dry_run {
-        if ctx.json {
-            print_json(&json!({ "dry_run": true, "would_revoke": ids }));
-        } else {
-            for id in &ids {
-                println!("would revoke {id}");
-            }
-            println!(
-                "{} token(s) would be revoked (dry run: nothing was revoked)",
-                ids.len()
-            );
-        }
-        return Ok(ExitClass::Success);
-    }
-    confirm(&format!("Revoke {} token(s)?", ids.len()), args.yes)?;
-    let progress = std::io::stderr().is_terminal() && ids.len() > PROGRESS_STEP;
-    let mut results: Vec<(TokenId, RevokeStatus)> = Vec::with_capacity(ids.len());
-    for (i, part) in ids.chunks(PROGRESS_STEP).enumerate() {
-        let report = ctx.client.revoke_tokens(part).await?;
-        results.extend(report.entries().iter().cloned());
-        if progress {
-            // One line of progress, rewritten in place: a progress-bar crate would be a
-            // dependency for this single line.
-            eprint!(
-                "\rrevoking: {}/{} ",
-                (i * PROGRESS_STEP + part.len()).min(ids.len()),
-                ids.len()
-            );
-        }
-    }
-    if progress {
-        eprintln!();
-    }
-    let failed: Vec<&fastly_tokens::Error> = results
-        .iter()
-        .filter_map(|(_, s)| match s {
-            RevokeStatus::Failed(e) => Some(e.as_ref()),
-            _ => None,
+    // Names for the listing; a failed listing only costs the names.
+    let names: HashMap<TokenId, String> = ctx
+        .waiting(ctx.client.list_tokens())
+        .await
+        .map(|tokens| {
+            tokens
+                .into_iter()
+                .map(|t| (t.id().clone(), t.name().to_string()))
+                .collect()
         })
+        .unwrap_or_default();
+    let entries: Vec<(TokenId, Option<String>)> = ids
+        .iter()
+        .map(|id| (id.clone(), names.get(id).cloned()))
         .collect();
-    if ctx.json {
-        let entries: Vec<_> = results
+    let duplicates: Vec<String> = duplicates.iter().map(ToString::to_string).collect();
+    if args.dry_run {
+        let results = entries
             .iter()
-            .map(|(id, s)| match s {
-                RevokeStatus::Revoked => json!({ "id": id, "status": "revoked" }),
-                RevokeStatus::AlreadyGone => json!({ "id": id, "status": "already_gone" }),
-                RevokeStatus::Failed(e) => {
-                    json!({ "id": id, "status": "failed", "error": e.to_string() })
-                }
-                _ => json!({ "id": id, "status": "unknown" }),
+            .map(|(id, name)| TokenResult {
+                id: id.to_string(),
+                name: name.clone(),
+                status: Outcome::WouldRevoke,
+                error: None,
             })
             .collect();
-        print_json(&json!({
-            "results": entries,
-            "revoked": results.iter().filter(|(_, s)| matches!(s, RevokeStatus::Revoked)).count(),
-            "already_gone": results.iter().filter(|(_, s)| matches!(s, RevokeStatus::AlreadyGone)).count(),
-            "failed": failed.len(),
-        }));
-    } else {
-        for (id, status) in &results {
-            match status {
-                RevokeStatus::Revoked => println!("revoked       {id}"),
-                RevokeStatus::AlreadyGone => println!("already gone  {id}"),
-                RevokeStatus::Failed(e) => println!("FAILED        {id}: {e}"),
-                _ => println!("unknown       {id}"),
-            }
-        }
-    }
-    if failed.is_empty() {
+        print_revoke(ctx, &RevokeDoc::new(true, results, duplicates))?;
         return Ok(ExitClass::Success);
     }
-    let classes: Vec<ExitClass> = failed.iter().map(|e| ExitClass::of(e)).collect();
-    let all_failed = failed.len() == results.len();
-    let class = if all_failed && classes.iter().all(|c| *c == classes[0]) {
+    confirm(
+        &listing(&entries, "revoke"),
+        &format!("Revoke {} token(s)?", ids.len()),
+        args.yes,
+        "nothing was revoked",
+    )?;
+    let report = ctx.call(ctx.client.revoke_tokens(&ids)).await?;
+    let results: Vec<TokenResult> = report
+        .entries()
+        .iter()
+        .map(|(id, status)| {
+            let (status, error) = match status {
+                RevokeStatus::Revoked => (Outcome::Revoked, None),
+                RevokeStatus::AlreadyGone => (Outcome::AlreadyGone, None),
+                RevokeStatus::Failed(e) => {
+                    (Outcome::Failed, Some(errors::message(e, ctx.keys, false)))
+                }
+                _ => (Outcome::Failed, Some("unknown outcome".to_string())),
+            };
+            TokenResult {
+                id: id.to_string(),
+                name: names.get(id).cloned(),
+                status,
+                error,
+            }
+        })
+        .collect();
+    let doc = RevokeDoc::new(false, results, duplicates);
+    print_revoke(ctx, &doc)?;
+    if doc.failed == 0 {
+        return Ok(ExitClass::Success);
+    }
+    let classes: Vec<ExitClass> = report.failed().map(|(_, e)| errors::class(e)).collect();
+    let class = if doc.failed == doc.results.len() && classes.iter().all(|c| *c == classes[0]) {
         classes[0]
     } else {
         ExitClass::Partial
@@ -408,10 +669,62 @@ async fn revoke(ctx: &Context, args: RevokeArgs) -> Result<ExitClass, Failure> {
         class,
         message: format!(
             "{} of {} token(s) were not revoked (see above); rerun with the failed ids, revoking again is safe",
-            failed.len(),
-            results.len()
+            doc.failed,
+            doc.results.len()
         ),
+        ..Failure::default()
     })
+}
+
+/// Distinct ids in input order, and the ids that were given more than once.
+fn dedupe(ids: Vec<TokenId>) -> (Vec<TokenId>, Vec<TokenId>) {
+    let mut seen: FxHashSet<TokenId> = FxHashSet::default();
+    let mut repeated: FxHashSet<TokenId> = FxHashSet::default();
+    let mut distinct = Vec::with_capacity(ids.len());
+    let mut duplicates = Vec::new();
+    for id in ids {
+        if seen.contains(&id) {
+            if repeated.insert(id.clone()) {
+                duplicates.push(id);
+            }
+        } else {
+            seen.insert(id.clone());
+            distinct.push(id);
+        }
+    }
+    (distinct, duplicates)
+}
+
+async fn revoke_current(ctx: &Context, args: &RevokeArgs) -> Result<ExitClass, Failure> {
+    let me = ctx.call(ctx.client.current_token()).await?;
+    let entry = vec![(me.id().clone(), Some(me.name().to_string()))];
+    let result = |status| TokenResult {
+        id: me.id().to_string(),
+        name: Some(me.name().to_string()),
+        status,
+        error: None,
+    };
+    if args.dry_run {
+        let doc = RevokeDoc::new(true, vec![result(Outcome::WouldRevoke)], Vec::new());
+        print_revoke(ctx, &doc)?;
+        return Ok(ExitClass::Success);
+    }
+    confirm(
+        &listing(&entry, "revoke the token in use"),
+        "Revoke the token in use? Commands using it will stop working.",
+        args.yes,
+        "nothing was revoked",
+    )?;
+    ctx.call(ctx.client.revoke_current_token()).await?;
+    print_revoke(
+        ctx,
+        &RevokeDoc::new(false, vec![result(Outcome::Revoked)], Vec::new()),
+    )?;
+    if !ctx.json {
+        ctx.out
+            .line("that was the token in use: replace FASTLY_API_TOKEN")?;
+    }
+    Ok(ExitClass::Success)
 }
 
 /// Audit findings, as stable codes (JSON) and readable text.
@@ -461,32 +774,35 @@ async fn audit(
         .filter(|(_, f)| !f.is_empty())
         .collect();
     if ctx.json {
-        print_json(&json!({
-            "audited": tokens.len(),
-            "now": ctx.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            "findings": report.iter().map(|(t, f)| json!({
-                "id": t.id(),
-                "name": t.name(),
-                "findings": f.iter().map(|(code, _)| *code).collect::<Vec<_>>(),
-            })).collect::<Vec<_>>(),
-        }));
+        ctx.out.json(&output::AuditDoc {
+            audited: tokens.len(),
+            now: ctx.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            findings: report
+                .iter()
+                .map(|(t, f)| output::AuditEntry {
+                    id: t.id().to_string(),
+                    name: t.name().to_string(),
+                    findings: f.iter().map(|(code, _)| (*code).to_string()).collect(),
+                })
+                .collect(),
+        })?;
     } else {
         for (t, f) in &report {
-            println!(
+            ctx.out.line(format!(
                 "{}  {}: {}",
                 t.id(),
-                t.name(),
+                output::cell(t.name(), 60),
                 f.iter()
                     .map(|(_, text)| text.as_str())
                     .collect::<Vec<_>>()
                     .join(", ")
-            );
+            ))?;
         }
-        println!(
+        ctx.out.line(format!(
             "{} of {} token(s) have findings",
             report.len(),
             tokens.len()
-        );
+        ))?;
     }
     Ok(if report.is_empty() {
         ExitClass::Success
@@ -495,28 +811,113 @@ async fn audit(
     })
 }
 
-async fn rotate(
+/// The new token's expiry on rotate: `--expires-in`, `--no-expiry`, or the old token's
+/// lifetime counted from now.
+fn rotate_expiry(
     ctx: &Context,
-    id: &str,
-    expires_in: Option<Duration>,
-    credentials: &CredentialArgs,
-) -> Result<ExitClass, Failure> {
-    let old_id = token_id(id)?;
-    let old = ctx.client.get_token(&old_id).await.map_err(|e| Failure {
-        class: ExitClass::of(&e),
-        message: format!("{e}. Nothing was changed."),
-    })?;
-    // Same lifetime as the old token, unless --expires-in says otherwise.
-    let expires_at = match expires_in {
-        Some(_) => expiry(ctx.now, expires_in)?,
-        None => old
-            .expires_at()
-            .map(|at| ctx.now + at.signed_duration_since(old.created_at())),
+    old: &Token,
+    args: &RotateArgs,
+) -> Result<Option<DateTime<Utc>>, Failure> {
+    if args.no_expiry || args.expires_in.is_some() {
+        return expiry(ctx.now, args.expires_in, None, args.no_expiry);
+    }
+    let Some(at) = old.expires_at() else {
+        return Err(Failure::usage(format!(
+            "{} never expires; give the new token an expiry with --expires-in (e.g. 90d), or \
+             keep none with --no-expiry",
+            old.id()
+        )));
     };
-    let (creds, otp) = ctx.credentials(credentials)?;
+    let lifetime = at.signed_duration_since(old.created_at());
+    let lifetime = lifetime.to_std().unwrap_or_default().max(MIN_LIFETIME);
+    expiry(ctx.now, Some(lifetime), None, false)
+}
+
+async fn rotate(ctx: &Context, args: RotateArgs) -> Result<ExitClass, Failure> {
+    let me = ctx.call(ctx.client.current_token()).await?;
+    let old = match (&args.id, args.current) {
+        (_, true) => me.clone(),
+        (Some(id), false) => {
+            let id = token_id(ctx, id)?;
+            if &id == me.id() {
+                return Err(Failure::usage(format!(
+                    "refusing to rotate {id} ({}): it is the token in use (FASTLY_API_TOKEN); \
+                     use `rotate --current`, then replace FASTLY_API_TOKEN with the new secret",
+                    clean(me.name())
+                )));
+            }
+            ctx.call(ctx.client.get_token(&id))
+                .await
+                .map_err(|f| f.context(". Nothing was changed."))?
+        }
+        (None, false) => return Err(Failure::usage("name the token to rotate, or --current")),
+    };
+    if old.is_browser_session() {
+        return Err(Failure::usage(format!(
+            "refusing to rotate {} ({}): it is a manage.fastly.com browser session, not an API \
+             token; rotating would mint a global API token. Sign out of the session instead, \
+             or revoke it with `fastly-tokens revoke {}`",
+            old.id(),
+            clean(old.name()),
+            old.id()
+        )));
+    }
+    let in_use = old.id() == me.id();
+    let expires_at = rotate_expiry(ctx, &old, &args)?;
+    let plan = output::RotatePlan {
+        name: old.name().to_string(),
+        scope: old.scopes().as_str().to_string(),
+        services: old.services().iter().map(ToString::to_string).collect(),
+        expires_at,
+    };
+    let old_result = |status, error| TokenResult {
+        id: old.id().to_string(),
+        name: Some(old.name().to_string()),
+        status,
+        error,
+    };
+    let plan_lines = vec![
+        format!(
+            "create  {}  scopes {}  services {}  expires {}",
+            output::cell(&plan.name, 60),
+            clean(&plan.scope),
+            output::services(&old),
+            output::when(expires_at, "never")
+        ),
+        format!(
+            "revoke  {}  {}{}",
+            old.id(),
+            output::cell(old.name(), 60),
+            if in_use { "  (the token in use)" } else { "" }
+        ),
+    ];
+    if args.dry_run {
+        if ctx.json {
+            ctx.out.json(&output::RotateDoc {
+                dry_run: true,
+                old: old_result(Outcome::WouldRevoke, None),
+                new: None,
+                plan,
+                replaces_token_in_use: in_use,
+            })?;
+        } else {
+            for line in &plan_lines {
+                ctx.out.line(line)?;
+            }
+            ctx.out.line("dry run: nothing was created or revoked")?;
+        }
+        return Ok(ExitClass::Success);
+    }
+    confirm(
+        &plan_lines,
+        &format!("Rotate {}?", old.id()),
+        args.yes,
+        "nothing was changed",
+    )?;
+    let login = ctx.login(&args.credentials)?;
     let mut request = ctx
         .client
-        .create_token(creds)
+        .create_token(login.credentials)
         .name(old.name())
         .scopes(old.scopes().iter().cloned());
     if !old.services().is_empty() {
@@ -525,62 +926,142 @@ async fn rotate(
     if let Some(at) = expires_at {
         request = request.expires_at(at);
     }
-    if let Some(otp) = otp {
+    if let Some(otp) = login.otp {
         request = request.otp(otp);
     }
-    let created = request.send().await.map_err(|e| Failure {
-        class: ExitClass::of(&e),
-        message: format!(
-            "creating the replacement failed: {e}. Nothing was changed; {old_id} still works."
-        ),
-    })?;
-    let verified = match ctx.client_for(created.access_token()) {
-        Ok(client) => client.current_token().await.map_err(Failure::from),
-        Err(f) => Err(f),
+    let kept = format!("; {} was not revoked and still works", old.id());
+    let (created, new_id, partial) = send_create(ctx, request, login.password)
+        .await
+        .map_err(|f| f.context(format!(". Nothing was changed; {} still works.", old.id())))?;
+    // The old token is revoked only once the new one is known to work and its secret has
+    // been written out; otherwise both are left working and the new secret is still printed.
+    let problem = match (&partial, &new_id) {
+        (Some(failure), _) => Some(failure.message.clone()),
+        (None, None) => Some("the new token's id is unknown".to_string()),
+        (None, Some(new_id)) => {
+            let connect = fastly_tokens::DEFAULT_CONNECT_TIMEOUT;
+            let secret = SecretString::from(created.access_token.clone());
+            match ctx.client_for(&secret, connect) {
+                Ok(client) => match ctx.call(client.current_token()).await {
+                    Ok(t) if t.id() == new_id => None,
+                    Ok(t) => Some(format!(
+                        "the new token {new_id} authenticates as {}, not itself",
+                        t.id()
+                    )),
+                    Err(f) => Some(format!(
+                        "the new token {new_id} was created but does not work ({})",
+                        f.message
+                    )),
+                },
+                Err(f) => Some(f.message),
+            }
+        }
     };
-    match verified {
-        Ok(t) if t.id() == created.id() => {}
-        Ok(t) => {
-            return Err(Failure {
-                class: ExitClass::Partial,
-                message: format!(
-                    "the new token {} authenticates as {}, not itself; {old_id} was not revoked and still works. \
-                     Revoke the new one with `fastly-tokens revoke {} --yes`.",
-                    created.id(),
-                    t.id(),
-                    created.id()
-                ),
-            });
-        }
-        Err(f) => {
-            return Err(Failure {
-                class: ExitClass::Partial,
-                message: format!(
-                    "the new token {} was created but does not work ({}); {old_id} was not revoked and still works. \
-                     Revoke the new one with `fastly-tokens revoke {} --yes` and retry.",
-                    created.id(),
-                    f.message,
-                    created.id()
-                ),
-            });
-        }
+    if let Some(problem) = problem {
+        let revoke_new = new_id.as_ref().map_or_else(
+            || "find it with `fastly-tokens list`".to_string(),
+            |id| format!("revoke it with `fastly-tokens revoke {id} --yes` if unwanted"),
+        );
+        emit_rotation(
+            ctx,
+            created,
+            new_id.as_ref(),
+            old_result(Outcome::Kept, Some(problem.clone())),
+            plan,
+            in_use,
+        )?;
+        return Err(Failure {
+            class: ExitClass::Partial,
+            message: format!("{problem}{kept}. The new secret was printed; {revoke_new}."),
+            ..Failure::default()
+        });
     }
-    print_created(ctx, &created);
-    match ctx.client.revoke_token(&old_id).await {
-        Ok(RevokeOutcome::Revoked | RevokeOutcome::AlreadyGone) => {
-            if !ctx.json {
-                println!();
-                println!("revoked the old token {old_id} ({})", old.name());
+    // Human output: the secret goes out before the old token is revoked, so a closed stdout
+    // leaves the old token working.
+    if !ctx.json {
+        print_created(ctx, &created, new_id.as_ref()).map_err(|f| f.context(kept.clone()))?;
+    }
+    let revoked = if in_use {
+        ctx.waiting(ctx.client.revoke_current_token())
+            .await
+            .map(|()| Outcome::Revoked)
+    } else {
+        ctx.waiting(ctx.client.revoke_token(old.id()))
+            .await
+            .map(|o| match o {
+                fastly_tokens::RevokeOutcome::Revoked => Outcome::Revoked,
+                fastly_tokens::RevokeOutcome::AlreadyGone => Outcome::AlreadyGone,
+            })
+    };
+    let new_id = new_id.map(|id| id.to_string()).unwrap_or_default();
+    match revoked {
+        Ok(outcome) => {
+            if ctx.json {
+                ctx.out.json(&output::RotateDoc {
+                    dry_run: false,
+                    old: old_result(outcome, None),
+                    new: Some(created),
+                    plan,
+                    replaces_token_in_use: in_use,
+                })?;
+            } else {
+                ctx.out.line("")?;
+                ctx.out.line(format!(
+                    "revoked the old token {} ({})",
+                    old.id(),
+                    output::cell(old.name(), 60)
+                ))?;
+                if in_use {
+                    ctx.out.line(
+                        "it was the token in use: replace FASTLY_API_TOKEN with the new secret above",
+                    )?;
+                }
             }
             Ok(ExitClass::Success)
         }
-        Err(e) => Err(Failure {
-            class: ExitClass::Partial,
-            message: format!(
-                "the new token {} works and was printed above, but revoking the old token {old_id} failed: {e}. \
-                 Both tokens work now; revoke the old one with `fastly-tokens revoke {old_id} --yes`.",
-                created.id()
-            ),
-        }),
+        Err(e) => {
+            let message = errors::message(&e, ctx.keys, false);
+            if ctx.json {
+                ctx.out.json(&output::RotateDoc {
+                    dry_run: false,
+                    old: old_result(Outcome::Kept, Some(message.clone())),
+                    new: Some(created),
+                    plan,
+                    replaces_token_in_use: in_use,
+                })?;
+            }
+            Err(Failure {
+                class: ExitClass::Partial,
+                message: format!(
+                    "the new token {new_id} works and was printed, but revoking the old token {} failed: {message}. \
+                     Both tokens work now; revoke the old one with `fastly-tokens revoke {} --yes`.",
+                    old.id(),
+                    old.id()
+                ),
+                ..Failure::default()
+            })
+        }
+    }
+}
+
+/// Prints a rotation that stopped after the create: the new secret is never withheld.
+fn emit_rotation(
+    ctx: &Context,
+    created: CreatedDoc,
+    new_id: Option<&TokenId>,
+    old: TokenResult,
+    plan: output::RotatePlan,
+    in_use: bool,
+) -> Result<(), Failure> {
+    if ctx.json {
+        ctx.out.json(&output::RotateDoc {
+            dry_run: false,
+            old,
+            new: Some(created),
+            plan,
+            replaces_token_in_use: in_use,
+        })
+    } else {
+        print_created(ctx, &created, new_id)
     }
 }

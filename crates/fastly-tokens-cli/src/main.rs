@@ -4,26 +4,32 @@
 //! Exit codes are documented in [`ExitClass`] and in `--help`.
 
 mod commands;
+mod errors;
 mod output;
 
 use std::process::ExitCode;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use clap::{Args, Parser, Subcommand};
-use fastly_tokens::Error;
+use clap::{ArgGroup, Args, Parser, Subcommand};
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  success
+  0  success (also when stdout is closed early, e.g. by `| head`)
   1  audit found something (audit only)
-  2  usage error (bad flags or input, refused operation)
-  3  authentication or permission (401/403): check FASTLY_API_TOKEN
+  2  usage: bad flags or input, refused or cancelled operation, or input Fastly rejected
+     (400 invalid_scope, 422)
+  3  authentication or permission: 401/403, or a wrong or missing one-time password
   4  not found (404)
   5  rate limited (429): retry after the reset time printed
-  6  partial failure: some ids were not revoked, or rotate did not finish
-  7  network: could not connect, connection broke, or timed out
-  8  other server or protocol error (5xx, undecodable answer)";
+  6  partial: some ids were not revoked, rotate did not finish, a token was created but its
+     answer was incomplete, or stdout closed before a new secret was written
+  7  network: could not connect, connection broke, or --timeout / --connect-timeout elapsed
+  8  other server or protocol error (5xx, undecodable answer)
+
+With --json, every command prints one JSON document on stdout, and an error prints
+{\"error\": {\"class\", \"exit_code\", \"status\"?, \"message\", \"rate_limit_reset\"?}} on stderr.
+`fastly-tokens schema NAME` prints each document's JSON Schema.";
 
 /// Manage Fastly API tokens: list, inspect, audit, create, rotate and revoke.
 ///
@@ -48,17 +54,27 @@ struct Global {
     #[arg(long, default_value = fastly_tokens::DEFAULT_BASE_URL, global = true)]
     endpoint: String,
 
-    /// Print stable JSON on stdout instead of text (see the README for the schema).
+    /// Print one JSON document on stdout instead of text; errors as JSON on stderr.
     #[arg(long, global = true)]
     json: bool,
 
-    /// Run against an in-process fake Fastly with demo data (no account needed).
+    /// Run against an in-process fake Fastly with demo data (no account needed). Each
+    /// invocation starts a fresh fake: what one command changes (a revoke, a create) is not
+    /// seen by the next.
     #[arg(long, global = true)]
     fake: bool,
 
+    /// Longest one API call may take, retries included (e.g. 30s, 2m).
+    #[arg(long, global = true, default_value = "60s", value_parser = duration)]
+    timeout: Duration,
+
+    /// Longest connecting to the API may take.
+    #[arg(long, global = true, default_value = "10s", value_parser = duration)]
+    connect_timeout: Duration,
+
     /// Pretend the current time is this (RFC 3339); with --fake it also sets the fake's clock.
     /// For reproducible output in tests and demos.
-    #[arg(long, global = true, hide = true, env = "FASTLY_TOKENS_NOW")]
+    #[arg(long, global = true, hide = true, env = "FASTLY_TOKENS_NOW", value_parser = timestamp)]
     now: Option<DateTime<Utc>>,
 }
 
@@ -75,7 +91,7 @@ enum Command {
         after_help = "Example:\n  fastly-tokens list\n  fastly-tokens list --customer 51MumwLiSJyFTWhtbByYgR --json"
     )]
     List {
-        /// List every token of this customer (needs the right role).
+        /// List every token of this customer (needs the right role); adds a USER column.
         #[arg(long)]
         customer: Option<String>,
     },
@@ -88,12 +104,18 @@ enum Command {
     },
 
     /// Create a token; its secret is printed once.
+    ///
+    /// At least one --scope is required (Fastly would default to `global`), and an expiry:
+    /// --expires-in, --expires-at, or --no-expiry for a token that never expires.
     #[command(
         after_help = "Example:\n  printf '%s' \"$PASSWORD\" | fastly-tokens create --name ci-purge --scope purge_select \\\n      --service 4aXkQ2mXbV1yQp0tR9sT7e --expires-in 90d --username me@example.com \\\n      --password-stdin --otp 123456"
     )]
     Create(CreateArgs),
 
     /// Revoke tokens by id, from a file, or the token in use (--current).
+    ///
+    /// Duplicates are revoked once. Asks for confirmation on a terminal, needs --yes
+    /// elsewhere; --dry-run shows what would be revoked.
     #[command(
         after_help = "Example:\n  fastly-tokens revoke 3krg2uUGZzb2W9Euo4moOY --yes\n  fastly-tokens revoke --from-file stale-ids.txt --dry-run\n  fastly-tokens revoke --current --yes"
     )]
@@ -116,38 +138,48 @@ enum Command {
         customer: Option<String>,
     },
 
-    /// Replace a token by a new one with the same name, scopes and services, then revoke it.
+    /// Replace an API token by a new one with the same name, scopes and services, check the
+    /// new one works, print it, then revoke the old one.
+    ///
+    /// Browser sessions are refused. The token in use is refused unless --current is given
+    /// (then FASTLY_API_TOKEN must be replaced by the new secret). Asks for confirmation on a
+    /// terminal, needs --yes elsewhere; --dry-run shows the plan.
     #[command(
-        after_help = "Example:\n  printf '%s' \"$PASSWORD\" | fastly-tokens rotate 3krg2uUGZzb2W9Euo4moOY --expires-in 90d \\\n      --username me@example.com --password-stdin --otp 123456"
+        after_help = "Example:\n  printf '%s' \"$PASSWORD\" | fastly-tokens rotate 3krg2uUGZzb2W9Euo4moOY --expires-in 90d \\\n      --username me@example.com --password-stdin --otp 123456 --yes\n  fastly-tokens rotate --current --dry-run"
     )]
-    Rotate {
-        /// Id of the token to replace.
-        id: String,
-        /// Expiry of the new token (default: the old one's expiry, if it had one).
-        #[arg(long, value_parser = duration)]
-        expires_in: Option<Duration>,
-        #[command(flatten)]
-        credentials: CredentialArgs,
+    Rotate(RotateArgs),
+
+    /// Print the JSON Schema of a `--json` document: token (current, show), list, create,
+    /// revoke, audit, rotate, error.
+    #[command(after_help = "Example:\n  fastly-tokens schema revoke > revoke.schema.json")]
+    Schema {
+        /// Which document.
+        #[arg(value_parser = clap::builder::PossibleValuesParser::new(output::SCHEMAS))]
+        name: String,
     },
 }
 
 #[derive(Debug, Args)]
+#[command(group(ArgGroup::new("expiry").required(true).args(["expires_in", "expires_at", "no_expiry"])))]
 struct CreateArgs {
     /// Token name.
     #[arg(long)]
     name: String,
-    /// Scope (repeat for several): global, global:read, purge_select, purge_all.
-    #[arg(long = "scope")]
+    /// Scope (repeat for several): global, global:read, purge_select, purge_all. Required.
+    #[arg(long = "scope", required = true, value_parser = non_empty("--scope"))]
     scopes: Vec<String>,
     /// Service id to limit the token to (repeat for several; default: all services).
-    #[arg(long = "service")]
+    #[arg(long = "service", value_parser = non_empty("--service"))]
     services: Vec<String>,
-    /// Expire after this long, e.g. 90d.
-    #[arg(long, value_parser = duration, conflicts_with = "expires_at")]
+    /// Expire after this long, e.g. 90d (at least 1 minute).
+    #[arg(long, value_parser = duration)]
     expires_in: Option<Duration>,
-    /// Expire at this time (RFC 3339).
-    #[arg(long)]
+    /// Expire at this time, RFC 3339 (e.g. 2027-01-31T00:00:00Z); at least 1 minute from now.
+    #[arg(long, value_parser = timestamp)]
     expires_at: Option<DateTime<Utc>>,
+    /// Create a token that never expires (must be asked for explicitly).
+    #[arg(long)]
+    no_expiry: bool,
     #[command(flatten)]
     credentials: CredentialArgs,
 }
@@ -158,7 +190,7 @@ struct CredentialArgs {
     /// which Fastly accepts only in sudo mode).
     #[arg(long)]
     username: Option<String>,
-    /// Read the password from the first line of stdin.
+    /// Read the password from stdin (prompted without echo on a terminal).
     #[arg(long, requires = "username")]
     password_stdin: bool,
     /// Current one-time code, for accounts with two-factor authentication.
@@ -184,13 +216,59 @@ struct RevokeArgs {
     yes: bool,
 }
 
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("which").required(true).args(["id", "current"])))]
+struct RotateArgs {
+    /// Id of the token to replace.
+    id: Option<String>,
+    /// Rotate the token in use (FASTLY_API_TOKEN); its new secret must replace it.
+    #[arg(long)]
+    current: bool,
+    /// Lifetime of the new token, e.g. 90d. Default: the old token's lifetime (its expiry
+    /// minus its creation), counted from now; a token without expiry needs --expires-in or
+    /// --no-expiry.
+    #[arg(long, value_parser = duration, conflicts_with = "no_expiry")]
+    expires_in: Option<Duration>,
+    /// The new token never expires.
+    #[arg(long)]
+    no_expiry: bool,
+    /// Show what would be created and revoked, change nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Do not ask for confirmation (needed when not on a terminal).
+    #[arg(long)]
+    yes: bool,
+    #[command(flatten)]
+    credentials: CredentialArgs,
+}
+
 fn duration(s: &str) -> Result<Duration, String> {
-    humantime::parse_duration(s).map_err(|e| format!("{e} (examples: 90d, 12h, 2w)"))
+    humantime::parse_duration(s).map_err(|e| format!("{e} (examples: 90d, 12h, 2w, 30s)"))
+}
+
+fn timestamp(s: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| format!("{e}: expected an RFC 3339 time such as 2027-01-31T00:00:00Z"))
+}
+
+/// A value parser refusing empty and whitespace-only values (an unset shell variable).
+fn non_empty(flag: &'static str) -> impl Fn(&str) -> Result<String, String> + Clone {
+    move |s: &str| {
+        if s.trim().is_empty() {
+            Err(format!(
+                "{flag} is empty (an unset shell variable?); give a value"
+            ))
+        } else {
+            Ok(s.to_string())
+        }
+    }
 }
 
 /// The class of an outcome, and its exit code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ExitClass {
+    #[default]
     Success = 0,
     Findings = 1,
     Usage = 2,
@@ -203,32 +281,31 @@ pub enum ExitClass {
 }
 
 impl ExitClass {
-    pub fn of(error: &Error) -> Self {
-        match error {
-            Error::InvalidInput(_) => ExitClass::Usage,
-            Error::Transport(_) => ExitClass::Network,
-            e if e.is_unauthorized() || e.is_forbidden() => ExitClass::Auth,
-            e if e.is_not_found() => ExitClass::NotFound,
-            e if e.is_rate_limited() => ExitClass::RateLimited,
-            _ => ExitClass::Other,
+    /// The name used in JSON errors.
+    pub fn name(self) -> &'static str {
+        match self {
+            ExitClass::Success => "success",
+            ExitClass::Findings => "findings",
+            ExitClass::Usage => "usage",
+            ExitClass::Auth => "auth",
+            ExitClass::NotFound => "not_found",
+            ExitClass::RateLimited => "rate_limited",
+            ExitClass::Partial => "partial",
+            ExitClass::Network => "network",
+            ExitClass::Other => "server",
         }
     }
 }
 
-/// A failure of a command: one line for stderr, and its exit class.
-#[derive(Debug)]
+/// A failure of a command: a message for stderr, its exit class, and facts for `--json`.
+#[derive(Debug, Default)]
 pub struct Failure {
     pub class: ExitClass,
     pub message: String,
-}
-
-impl From<Error> for Failure {
-    fn from(e: Error) -> Self {
-        Failure {
-            class: ExitClass::of(&e),
-            message: e.to_string(),
-        }
-    }
+    pub status: Option<u16>,
+    pub rate_limit_reset: Option<DateTime<Utc>>,
+    /// stdout was closed: end without a message.
+    pub quiet: bool,
 }
 
 impl Failure {
@@ -236,27 +313,65 @@ impl Failure {
         Failure {
             class: ExitClass::Usage,
             message: message.into(),
+            ..Failure::default()
         }
+    }
+
+    pub fn closed_stdout() -> Self {
+        Failure {
+            quiet: true,
+            ..Failure::default()
+        }
+    }
+
+    /// The same failure with more to say (what state things are in, what to run).
+    pub fn context(mut self, more: impl std::fmt::Display) -> Self {
+        if !self.quiet {
+            self.message = format!("{}{more}", self.message);
+        }
+        self
     }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let json = cli.global.json;
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            output::err_line(format!("error: cannot start the async runtime: {e}"));
             return ExitCode::from(ExitClass::Other as u8);
         }
     };
     match runtime.block_on(commands::run(cli)) {
         Ok(class) => ExitCode::from(class as u8),
+        Err(failure) if failure.quiet => ExitCode::from(failure.class as u8),
         Err(failure) => {
-            eprintln!("error: {}", failure.message);
+            report(&failure, json);
             ExitCode::from(failure.class as u8)
         }
     }
+}
+
+/// Writes a failure on stderr: one line of text, or the JSON error document.
+fn report(failure: &Failure, json: bool) {
+    if json {
+        let doc = output::ErrorDoc {
+            error: output::ErrorBody {
+                class: failure.class.name().to_string(),
+                exit_code: failure.class as u8,
+                status: failure.status,
+                message: failure.message.clone(),
+                rate_limit_reset: failure.rate_limit_reset,
+            },
+        };
+        if let Ok(text) = serde_json::to_string(&doc) {
+            output::err_line(text);
+            return;
+        }
+    }
+    output::err_line(format!("error: {}", output::clean(&failure.message)));
 }

@@ -1,5 +1,6 @@
 //! The `fastly-tokens` binary end to end: against its own `--fake` (snapshots, with a fixed clock)
-//! and against a fake started here (exit codes, injected failures, secrets).
+//! and against a fake started here (exit codes, injected failures, secrets). Every `--json`
+//! document is validated against its committed schema (`schemas/`).
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
@@ -28,7 +29,8 @@ fn run(mut cmd: Command, stdin: Option<&str>) -> Run {
     if let Some(input) = stdin
         && let Some(mut pipe) = child.stdin.take()
     {
-        pipe.write_all(input.as_bytes()).expect("stdin");
+        // The command may exit before reading (a usage error): that is not a test failure.
+        let _ = pipe.write_all(input.as_bytes());
     }
     drop(child.stdin.take());
     let Output {
@@ -50,13 +52,55 @@ fn fake(args: &[&str]) -> Run {
     run(cmd, None)
 }
 
-/// Against a fake started by the test, with `key` in FASTLY_API_TOKEN.
+/// Against a fake started by the test (real clock), with `key` in FASTLY_API_TOKEN.
 fn against(fake: &FakeFastly, key: &str, args: &[&str], stdin: Option<&str>) -> Run {
     let mut cmd = bin();
     cmd.env("FASTLY_API_TOKEN", key)
-        .args(["--endpoint", fake.base_url(), "--now", NOW])
+        .args(["--endpoint", fake.base_url()])
         .args(args);
     run(cmd, stdin)
+}
+
+/// A fake on a runtime that lives as long as the test.
+fn started() -> (tokio::runtime::Runtime, FakeFastly) {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let fake = rt.block_on(fastly_tokens_fake::start()).expect("fake");
+    (rt, fake)
+}
+
+/// Parses a `--json` document and validates it against `schemas/<schema>.schema.json`.
+fn valid(schema: &str, text: &str) -> serde_json::Value {
+    let path = format!(
+        "{}/schemas/{schema}.schema.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let schema_text = std::fs::read_to_string(&path).expect("committed schema");
+    let schema_json: serde_json::Value = serde_json::from_str(&schema_text).expect("schema json");
+    let validator = jsonschema::validator_for(&schema_json).expect("a valid schema");
+    let value: serde_json::Value =
+        serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
+    let errors: Vec<String> = validator
+        .iter_errors(&value)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{schema}: {errors:?}\n{text}");
+    value
+}
+
+/// Text a CLI user should never see: advice for Rust callers.
+const RUST_ADVICE: [&str; 6] = [
+    ".token(",
+    "Client::",
+    "_current_token",
+    ".otp(",
+    ".timeout(",
+    "from_env",
+];
+
+fn assert_cli_words(text: &str) {
+    for advice in RUST_ADVICE {
+        assert!(!text.contains(advice), "{advice:?} in: {text}");
+    }
 }
 
 #[test]
@@ -66,6 +110,7 @@ fn current_human_and_json() {
     insta::assert_snapshot!("current", human.stdout);
     let json = fake(&["current", "--json"]);
     assert_eq!(json.code, 0);
+    valid("token", &json.stdout);
     insta::assert_snapshot!("current_json", json.stdout);
 }
 
@@ -75,15 +120,23 @@ fn list_human_and_json() {
     assert_eq!(human.code, 0, "{}", human.stderr);
     insta::assert_snapshot!("list", human.stdout);
     let json = fake(&["list", "--json"]);
-    let parsed: serde_json::Value = serde_json::from_str(&json.stdout).expect("valid JSON");
+    let parsed = valid("list", &json.stdout);
     assert_eq!(parsed.as_array().map(Vec::len), Some(5));
     let customer = fake(&["list", "--customer", "5eEdCustomer0000000001"]);
     assert_eq!(customer.code, 0);
-    assert_eq!(
-        customer.stdout.lines().count(),
-        9,
-        "header + 8 tokens:\n{}",
-        customer.stdout
+    insta::assert_snapshot!("list_customer", customer.stdout);
+    assert!(customer.stdout.starts_with("NAME  "), "{}", customer.stdout);
+    assert!(
+        customer
+            .stdout
+            .lines()
+            .next()
+            .is_some_and(|h| h.contains("USER"))
+    );
+    assert_eq!(customer.stdout.lines().count(), 9, "header + 8 tokens");
+    valid(
+        "list",
+        &fake(&["list", "--customer", "5eEdCustomer0000000001", "--json"]).stdout,
     );
 }
 
@@ -92,18 +145,26 @@ fn show_one_token() {
     let out = fake(&["show", "5eEdTok020000000000000"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     insta::assert_snapshot!("show", out.stdout);
+    valid(
+        "token",
+        &fake(&["show", "5eEdTok020000000000000", "--json"]).stdout,
+    );
     let missing = fake(&["show", "NoSuchToken00000000000"]);
     assert_eq!(missing.code, 4, "not found: {}", missing.stderr);
     assert!(
         missing
             .stderr
-            .starts_with("error: get_token failed: Fastly answered 404"),
+            .starts_with("error: reading the token failed: Fastly answered 404"),
         "{}",
         missing.stderr
     );
     assert_eq!(missing.stderr.lines().count(), 1, "one line");
     let invalid = fake(&["show", "../tokens"]);
     assert_eq!(invalid.code, 2, "{}", invalid.stderr);
+    let own = fake(&["show", "self"]);
+    assert_eq!(own.code, 2);
+    assert!(own.stderr.contains("use --current"), "{}", own.stderr);
+    assert_cli_words(&own.stderr);
 }
 
 #[test]
@@ -113,6 +174,7 @@ fn audit_reports_seeded_findings_and_gates_ci() {
     insta::assert_snapshot!("audit", out.stdout);
     let json = fake(&["audit", "--json"]);
     assert_eq!(json.code, 1);
+    valid("audit", &json.stdout);
     insta::assert_snapshot!("audit_json", json.stdout);
     // Looser thresholds turn some findings off.
     let relaxed = fake(&[
@@ -123,7 +185,7 @@ fn audit_reports_seeded_findings_and_gates_ci() {
         "1d",
         "--json",
     ]);
-    let parsed: serde_json::Value = serde_json::from_str(&relaxed.stdout).expect("json");
+    let parsed = valid("audit", &relaxed.stdout);
     let codes: Vec<String> = parsed["findings"]
         .as_array()
         .expect("array")
@@ -137,6 +199,10 @@ fn audit_reports_seeded_findings_and_gates_ci() {
     );
     assert!(codes.contains(&"expired".to_string()));
 }
+
+// ---------------------------------------------------------------------------------------------
+// create: no privilege by accident.
+// ---------------------------------------------------------------------------------------------
 
 #[test]
 fn create_prints_the_secret_once_clearly_marked() {
@@ -165,11 +231,370 @@ fn create_prints_the_secret_once_clearly_marked() {
         "{}",
         out.stdout
     );
-    let json = fake(&["create", "--name", "ci", "--json"]);
-    let parsed: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
+    let json = fake(&[
+        "create",
+        "--name",
+        "ci",
+        "--scope",
+        "global:read",
+        "--no-expiry",
+        "--json",
+    ]);
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    let parsed = valid("create", &json.stdout);
     assert_eq!(parsed["access_token"].as_str().map(str::len), Some(32));
     assert_eq!(parsed["token"]["name"], "ci");
+    assert_eq!(parsed["token"]["scope"], "global:read");
+    assert_eq!(parsed["token"]["expires_at"], serde_json::Value::Null);
 }
+
+#[test]
+fn create_refuses_implicit_scope_or_expiry_and_creates_nothing() {
+    let (_rt, fake) = started();
+    let alice = fake.seed().user("alice").clone();
+    let before = fake.live_tokens();
+    let create = |extra: &[&str]| {
+        let mut args = vec![
+            "create",
+            "--name",
+            "ci",
+            "--username",
+            &alice.login,
+            "--password-stdin",
+            "--otp",
+            "123456",
+        ];
+        args.extend_from_slice(extra);
+        against(
+            &fake,
+            &alice.key,
+            &args,
+            Some(&format!("{}\n", alice.password)),
+        )
+    };
+    let cases: [(&[&str], &str); 8] = [
+        (&["--scope", "", "--no-expiry"], "--scope is empty"),
+        (&["--scope", "  ", "--no-expiry"], "--scope is empty"),
+        (&["--no-expiry"], "--scope"),
+        (&["--scope", "purge_select"], "--no-expiry"),
+        (
+            &["--scope", "purge_select", "--expires-in", "0s"],
+            "at least a minute",
+        ),
+        (
+            &["--scope", "purge_select", "--expires-in", "30s"],
+            "at least a minute",
+        ),
+        (
+            &[
+                "--scope",
+                "purge_select",
+                "--expires-at",
+                "2020-01-01T00:00:00Z",
+            ],
+            "in the past",
+        ),
+        (
+            &["--scope", "purge_select", "--expires-at", "yesterday"],
+            "RFC 3339",
+        ),
+    ];
+    for (extra, says) in cases {
+        let out = create(extra);
+        assert_eq!(out.code, 2, "{extra:?}: {}", out.stderr);
+        assert!(out.stderr.contains(says), "{extra:?}: {}", out.stderr);
+        assert!(out.stdout.is_empty(), "{extra:?}: {}", out.stdout);
+    }
+    assert_eq!(
+        fake.live_tokens(),
+        before,
+        "no refused create reached the server"
+    );
+    let ok = create(&["--scope", "purge_select", "--expires-in", "2m"]);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    assert_eq!(fake.live_tokens(), before + 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exit codes by cause, and errors under --json.
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn exit_codes_per_class() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let fake = rt
+        .block_on(FakeFastly::builder().hourly_limit(0).start())
+        .expect("fake");
+    let alice = fake.seed().user("alice").key.clone();
+
+    let auth = against(&fake, "wrong-key", &["current"], None);
+    assert_eq!(auth.code, 3);
+    assert!(
+        auth.stderr.contains("FASTLY_API_TOKEN"),
+        "a 401 points at the token: {}",
+        auth.stderr
+    );
+
+    let limited = against(&fake, &alice, &["revoke", "--current", "--yes"], None);
+    assert_eq!(limited.code, 5, "{}", limited.stderr);
+    assert!(limited.stderr.contains("retry after"), "{}", limited.stderr);
+    let limited = against(
+        &fake,
+        &alice,
+        &["revoke", "--current", "--yes", "--json"],
+        None,
+    );
+    assert_eq!(limited.code, 5);
+    let error = valid("error", &limited.stderr);
+    assert_eq!(error["error"]["class"], "rate_limited");
+    assert_eq!(error["error"]["exit_code"], 5);
+    assert_eq!(error["error"]["status"], 429);
+    assert!(error["error"]["rate_limit_reset"].is_string(), "{error}");
+    assert!(limited.stdout.is_empty());
+
+    let mut cmd = bin();
+    cmd.env("FASTLY_API_TOKEN", "k")
+        .args(["--endpoint", "http://127.0.0.1:1", "current"]);
+    let network = run(cmd, None);
+    assert_eq!(network.code, 7, "{}", network.stderr);
+
+    let mut cmd = bin();
+    cmd.args(["current", "--json"]);
+    let no_token = run(cmd, None);
+    assert_eq!(no_token.code, 2);
+    let error = valid("error", &no_token.stderr);
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("no API token: set FASTLY_API_TOKEN")),
+        "{error}"
+    );
+
+    assert_eq!(fake_usage(&["create"]), 2, "missing --name");
+}
+
+#[test]
+fn rejected_input_is_usage_and_a_wrong_otp_is_auth() {
+    let (_rt, fake) = started();
+    let alice = fake.seed().user("alice").clone();
+    let create = |scope: &str, otp: &str| {
+        against(
+            &fake,
+            &alice.key,
+            &[
+                "create",
+                "--name",
+                "x",
+                "--scope",
+                scope,
+                "--no-expiry",
+                "--username",
+                &alice.login,
+                "--password-stdin",
+                "--otp",
+                otp,
+            ],
+            Some(&format!("{}\n", alice.password)),
+        )
+    };
+    let scope = create("edge:unknown", "123456");
+    assert_eq!(
+        scope.code, 2,
+        "400 invalid_scope is usage: {}",
+        scope.stderr
+    );
+    assert!(scope.stderr.contains("invalid_scope"), "{}", scope.stderr);
+    let otp = create("global:read", "000000");
+    assert_eq!(otp.code, 3, "a wrong OTP is auth: {}", otp.stderr);
+    assert!(otp.stderr.contains("--otp"), "{}", otp.stderr);
+    assert_cli_words(&format!("{}{}", scope.stderr, otp.stderr));
+    let password = against(
+        &fake,
+        &alice.key,
+        &[
+            "create",
+            "--name",
+            "x",
+            "--scope",
+            "global:read",
+            "--no-expiry",
+            "--username",
+            &alice.login,
+            "--password-stdin",
+            "--otp",
+            "123456",
+        ],
+        Some("not-the-password\n"),
+    );
+    assert_eq!(
+        password.code, 3,
+        "a wrong password is auth: {}",
+        password.stderr
+    );
+    assert!(
+        password
+            .stderr
+            .contains("check --username and the password"),
+        "{}",
+        password.stderr
+    );
+}
+
+#[test]
+fn a_silent_endpoint_ends_at_timeout_with_cli_advice() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    // Accept and hold connections, never answer.
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            held.push(stream);
+        }
+    });
+    let mut cmd = bin();
+    cmd.env("FASTLY_API_TOKEN", "k")
+        .args(["--endpoint", &url, "--timeout", "1s", "current"]);
+    let started = std::time::Instant::now();
+    let out = run(cmd, None);
+    let took = started.elapsed();
+    assert_eq!(out.code, 7, "{}", out.stderr);
+    assert!(out.stderr.contains("--timeout 1s"), "{}", out.stderr);
+    assert!(took < std::time::Duration::from_secs(5), "took {took:?}");
+    assert_cli_words(&out.stderr);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Never panic, never corrupt the terminal.
+// ---------------------------------------------------------------------------------------------
+
+/// Runs with stdout already closed by the reader.
+fn closed_stdout(args: &[&str]) -> Run {
+    let mut cmd = bin();
+    cmd.args(["--fake", "--now", NOW]).args(args);
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("runs");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("finishes");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::new(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn every_command_survives_a_closed_stdout() {
+    let commands: [&[&str]; 13] = [
+        &["current"],
+        &["current", "--json"],
+        &["list"],
+        &["list", "--json"],
+        &["show", "5eEdTok020000000000000"],
+        &["audit"],
+        &["audit", "--json"],
+        &["revoke", "5eEdTok020000000000000", "--dry-run"],
+        &["revoke", "5eEdTok020000000000000", "--yes", "--json"],
+        &["revoke", "--current", "--dry-run", "--json"],
+        &["rotate", "5eEdTok030000000000000", "--dry-run"],
+        &["schema", "revoke"],
+        &["--help"],
+    ];
+    for args in commands {
+        let out = closed_stdout(args);
+        assert!(!out.stderr.contains("panicked"), "{args:?}: {}", out.stderr);
+        assert_ne!(out.code, 101, "{args:?}");
+        // Quietly, like ripgrep: the reader went away, nothing to report.
+        if args != ["audit"] && args != ["audit", "--json"] {
+            assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+        }
+        assert!(
+            out.stderr.is_empty() || args[0] == "--help",
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+    // A secret that could not be written is not a quiet ending.
+    for args in [
+        &[
+            "create",
+            "--name",
+            "x",
+            "--scope",
+            "global:read",
+            "--no-expiry",
+        ][..],
+        &[
+            "create",
+            "--name",
+            "x",
+            "--scope",
+            "global:read",
+            "--no-expiry",
+            "--json",
+        ],
+    ] {
+        let out = closed_stdout(args);
+        assert_eq!(out.code, 6, "{args:?}: {}", out.stderr);
+        assert!(
+            out.stderr
+                .contains("stdout closed before the new access token"),
+            "{}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains("panicked"));
+    }
+}
+
+#[test]
+fn server_text_cannot_drive_the_terminal_or_panic_the_table() {
+    let (rt, fake) = started();
+    let alice = fake.seed().user("alice").clone();
+    let client = fastly_tokens::Client::builder()
+        .token(alice.key.as_str())
+        .base_url(fake.base_url())
+        .build()
+        .expect("client");
+    for name in ["evil\u{1b}[2J\u{1b}[31m\u{7}", &"n".repeat(70_000)] {
+        rt.block_on(
+            client
+                .create_token(fastly_tokens::Credentials::password(
+                    alice.login.as_str(),
+                    alice.password.as_str(),
+                ))
+                .otp(alice.otp.clone().unwrap_or_default())
+                .name(name)
+                .scopes([fastly_tokens::Scope::GlobalRead])
+                .send(),
+        )
+        .expect("created");
+    }
+    for args in [&["list"][..], &["audit"]] {
+        let out = against(&fake, &alice.key, args, None);
+        assert!(out.code == 0 || out.code == 1, "{args:?}: {}", out.stderr);
+        assert!(!out.stdout.contains('\u{1b}') && !out.stdout.contains('\u{7}'));
+        assert!(out.stdout.contains("evil\\u{1b}[2J"), "{}", out.stdout);
+        assert!(
+            out.stdout.lines().all(|l| l.chars().count() < 400),
+            "cells are cut"
+        );
+    }
+    let json = against(&fake, &alice.key, &["list", "--json"], None);
+    let parsed = valid("list", &json.stdout);
+    assert!(
+        parsed
+            .as_array()
+            .expect("array")
+            .iter()
+            .any(|t| t["name"].as_str().is_some_and(|n| n.len() == 70_000)),
+        "JSON keeps names whole"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// revoke: honest counts, complete JSON.
+// ---------------------------------------------------------------------------------------------
 
 #[test]
 fn revoke_dry_run_refusals_and_results() {
@@ -218,39 +643,89 @@ fn revoke_dry_run_refusals_and_results() {
     insta::assert_snapshot!("revoke", done.stdout);
 
     let json = fake(&["revoke", "5eEdTok020000000000000", "--yes", "--json"]);
+    valid("revoke", &json.stdout);
     insta::assert_snapshot!("revoke_json", json.stdout);
 
-    let current = fake(&["revoke", "--current", "--yes"]);
+    let current_dry = fake(&["revoke", "--current", "--dry-run", "--json"]);
+    let parsed = valid("revoke", &current_dry.stdout);
+    assert_eq!(parsed["would_revoke"], 1);
+    assert_eq!(parsed["results"][0]["status"], "would_revoke");
+
+    let current = fake(&["revoke", "--current", "--yes", "--json"]);
     assert_eq!(current.code, 0, "{}", current.stderr);
-    assert!(current.stdout.contains("the token in use"));
+    let parsed = valid("revoke", &current.stdout);
+    assert_eq!(
+        (parsed["revoked"].as_u64(), parsed["failed"].as_u64()),
+        (Some(1), Some(0))
+    );
+    let current = fake(&["revoke", "--current", "--yes"]);
+    assert!(
+        current.stdout.contains("the token in use"),
+        "{}",
+        current.stdout
+    );
 }
 
 #[test]
-fn revoke_from_file_reports_partial_failure() {
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let fake = rt.block_on(fastly_tokens_fake::start()).expect("fake");
-    let _guard = rt.enter();
+fn revoke_from_file_deduplicates_and_reports_partial_failure() {
+    let (_rt, fake) = started();
     let alice = fake.seed().user("alice").key.clone();
     let bobs = fake.seed().token("bob-global").id.clone();
-    let mine = fake.add_tokens("alice", 2);
+    let mine = fake.add_tokens("alice", 30);
+    // 630 lines: 30 distinct ids of alice's, each repeated 20 times, then bob's token; the
+    // first id also appears on line 601, past any 500-id slice.
+    let mut lines = vec!["# stale tokens".to_string()];
+    for round in 0..20 {
+        for id in &mine {
+            lines.push(if round == 0 {
+                format!("{id}  # first")
+            } else {
+                id.clone()
+            });
+        }
+    }
+    lines.push(bobs.clone());
+    lines.push(String::new());
     let file = std::env::temp_dir().join(format!("fastly-tokens-ids-{}.txt", std::process::id()));
-    std::fs::write(
-        &file,
-        format!(
-            "# stale tokens\n{}\n\n{}  # second\n{bobs}\n",
-            mine[0], mine[1]
-        ),
-    )
-    .expect("write");
+    std::fs::write(&file, lines.join("\n")).expect("write");
+    let path = file.to_str().expect("path");
+
+    let dry = against(
+        &fake,
+        &alice,
+        &["revoke", "--from-file", path, "--dry-run", "--json"],
+        None,
+    );
+    let dry = valid("revoke", &dry.stdout);
+    assert_eq!(dry["would_revoke"], 31, "one per distinct id");
+    assert_eq!(dry["duplicates"].as_array().map(Vec::len), Some(30));
+    let human = against(
+        &fake,
+        &alice,
+        &["revoke", "--from-file", path, "--dry-run"],
+        None,
+    );
+    assert!(
+        human.stdout.contains("… and 11 more"),
+        "first 20 listed: {}",
+        human.stdout
+    );
+    assert!(
+        human.stdout.contains("31 token(s) would be revoked"),
+        "{}",
+        human.stdout
+    );
+    assert_eq!(dry["results"][30]["id"], bobs.as_str());
+    assert!(
+        dry["results"][30].get("name").is_none(),
+        "bob's is not among alice's tokens"
+    );
+    assert_eq!(dry["results"][0]["name"], "bulk-0");
+
     let out = against(
         &fake,
         &alice,
-        &[
-            "revoke",
-            "--from-file",
-            file.to_str().expect("path"),
-            "--yes",
-        ],
+        &["revoke", "--from-file", path, "--yes", "--json"],
         None,
     );
     let _ = std::fs::remove_file(&file);
@@ -259,38 +734,154 @@ fn revoke_from_file_reports_partial_failure() {
         "partial failure: {}\n{}",
         out.stdout, out.stderr
     );
-    assert_eq!(out.stdout.matches("revoked ").count(), 2, "{}", out.stdout);
-    assert!(
-        out.stdout.contains(&format!("FAILED        {bobs}")),
-        "{}",
-        out.stdout
+    let doc = valid("revoke", &out.stdout);
+    assert_eq!(
+        doc["results"].as_array().map(Vec::len),
+        Some(31),
+        "no id counted twice"
     );
+    assert_eq!(
+        (doc["revoked"].as_u64(), doc["failed"].as_u64()),
+        (Some(30), Some(1))
+    );
+    let failed = &doc["results"][30];
+    assert_eq!(failed["id"], bobs.as_str());
+    assert_eq!(failed["status"], "failed");
     assert!(fake.is_live(&bobs));
-    assert!(!fake.is_live(&mine[0]) && !fake.is_live(&mine[1]));
+    assert!(mine.iter().all(|id| !fake.is_live(id)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// rotate: refusals, dry run, confirmation, and what happened to each token.
+// ---------------------------------------------------------------------------------------------
+
+fn rotate(fake: &FakeFastly, key: &str, args: &[&str], password: &str) -> Run {
+    let alice = fake.seed().user("alice").clone();
+    let mut all = args.to_vec();
+    all.extend([
+        "--username",
+        &alice.login,
+        "--password-stdin",
+        "--otp",
+        "123456",
+    ]);
+    against(fake, key, &all, Some(&format!("{password}\n")))
+}
+
+#[test]
+fn rotate_refuses_sessions_the_token_in_use_and_unconfirmed_runs() {
+    let (_rt, fake) = started();
+    let alice = fake.seed().user("alice").clone();
+    let session = fake
+        .seed()
+        .token("manage.fastly.com browser session")
+        .id
+        .clone();
+    let in_use = fake.seed().token("alice-global").id.clone();
+    let ci = fake.seed().token("ci-purge").id.clone();
+    let before = fake.live_tokens();
+
+    let out = rotate(
+        &fake,
+        &alice.key,
+        &["rotate", &session, "--yes", "--no-expiry"],
+        &alice.password,
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("browser session"), "{}", out.stderr);
+
+    let out = rotate(
+        &fake,
+        &alice.key,
+        &["rotate", &in_use, "--yes", "--no-expiry"],
+        &alice.password,
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("rotate --current"), "{}", out.stderr);
+
+    let out = rotate(&fake, &alice.key, &["rotate", &ci], &alice.password);
+    assert_eq!(out.code, 2, "no terminal, no --yes: {}", out.stderr);
+    assert!(out.stderr.contains("--yes"), "{}", out.stderr);
+
+    let out = rotate(
+        &fake,
+        &alice.key,
+        &["rotate", "--current", "--yes"],
+        &alice.password,
+    );
+    assert_eq!(
+        out.code, 2,
+        "a never-expiring token needs a choice: {}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("--no-expiry"), "{}", out.stderr);
+
+    let dry = against(
+        &fake,
+        &alice.key,
+        &["rotate", &ci, "--dry-run", "--json"],
+        None,
+    );
+    assert_eq!(dry.code, 0, "{}", dry.stderr);
+    let plan = valid("rotate", &dry.stdout);
+    assert_eq!(plan["old"]["status"], "would_revoke");
+    assert_eq!(plan["plan"]["scope"], "purge_select global:read");
+    assert!(plan["new"].is_null());
+    let dry = against(&fake, &alice.key, &["rotate", &ci, "--dry-run"], None);
+    assert!(
+        dry.stdout
+            .contains("dry run: nothing was created or revoked"),
+        "{}",
+        dry.stdout
+    );
+
+    assert_eq!(fake.live_tokens(), before, "nothing was created or revoked");
+    assert!(fake.is_live(&session) && fake.is_live(&in_use) && fake.is_live(&ci));
+}
+
+#[test]
+fn rotate_current_says_the_secret_must_replace_the_token_in_use() {
+    let (_rt, fake) = started();
+    let alice = fake.seed().user("alice").clone();
+    let in_use = fake.seed().token("alice-global").id.clone();
+    let out = rotate(
+        &fake,
+        &alice.key,
+        &[
+            "rotate",
+            "--current",
+            "--yes",
+            "--expires-in",
+            "30d",
+            "--json",
+        ],
+        &alice.password,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let doc = valid("rotate", &out.stdout);
+    assert_eq!(doc["old"]["id"], in_use.as_str());
+    assert_eq!(doc["old"]["status"], "revoked");
+    assert_eq!(doc["replaces_token_in_use"], true);
+    assert_eq!(doc["new"]["token"]["name"], "alice-global");
+    assert!(!fake.is_live(&in_use));
+    let new_key = doc["new"]["access_token"].as_str().expect("secret");
+    let works = against(&fake, new_key, &["current", "--json"], None);
+    assert_eq!(works.code, 0, "the new secret works: {}", works.stderr);
 }
 
 #[test]
 fn rotate_with_a_failure_between_create_and_revoke_says_what_state_things_are_in() {
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let fake = rt.block_on(fastly_tokens_fake::start()).expect("fake");
+    let (_rt, fake) = started();
     let alice = fake.seed().user("alice").clone();
     let old = fake.seed().token("ci-purge").id.clone();
     // The revoke of the old token fails on every attempt.
     fake.inject_matching("DELETE", "/tokens/", Fault::Status(503), 3);
     let before = fake.live_tokens();
-    let out = against(
+    let out = rotate(
         &fake,
         &alice.key,
-        &[
-            "rotate",
-            &old,
-            "--username",
-            &alice.login,
-            "--password-stdin",
-            "--otp",
-            "123456",
-        ],
-        Some(&format!("{}\n", alice.password)),
+        &["rotate", &old, "--yes"],
+        &alice.password,
     );
     assert_eq!(out.code, 6, "{}\n{}", out.stdout, out.stderr);
     assert!(
@@ -307,68 +898,25 @@ fn rotate_with_a_failure_between_create_and_revoke_says_what_state_things_are_in
     assert_eq!(fake.live_tokens(), before + 1, "the new token exists");
     assert!(!out.stdout.contains(&alice.password) && !out.stderr.contains(&alice.password));
 
-    // Without the fault, rotate completes and the old token is gone.
-    let ok = against(
+    // Without the fault, rotate completes, the old token is gone, and the JSON says so.
+    let ok = rotate(
         &fake,
         &alice.key,
-        &[
-            "rotate",
-            &old,
-            "--username",
-            &alice.login,
-            "--password-stdin",
-            "--otp",
-            "123456",
-            "--json",
-        ],
-        Some(&format!("{}\n", alice.password)),
+        &["rotate", &old, "--yes", "--json"],
+        &alice.password,
     );
     assert_eq!(ok.code, 0, "{}", ok.stderr);
     assert!(!fake.is_live(&old));
-    let parsed: serde_json::Value = serde_json::from_str(&ok.stdout).expect("json");
-    assert_eq!(parsed["token"]["name"], "ci-purge");
-    assert_eq!(parsed["token"]["scope"], "purge_select global:read");
+    let parsed = valid("rotate", &ok.stdout);
+    assert_eq!(parsed["new"]["token"]["name"], "ci-purge");
+    assert_eq!(parsed["new"]["token"]["scope"], "purge_select global:read");
+    assert_eq!(parsed["old"]["status"], "revoked");
+    assert_eq!(parsed["replaces_token_in_use"], false);
 }
 
-#[test]
-fn exit_codes_per_class() {
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let fake = rt
-        .block_on(FakeFastly::builder().hourly_limit(0).start())
-        .expect("fake");
-    let alice = fake.seed().user("alice").key.clone();
-
-    let auth = against(&fake, "wrong-key", &["current"], None);
-    assert_eq!(auth.code, 3);
-    assert!(
-        auth.stderr.contains("FASTLY_API_TOKEN"),
-        "a 401 points at the token: {}",
-        auth.stderr
-    );
-
-    let limited = against(&fake, &alice, &["revoke", "--current", "--yes"], None);
-    assert_eq!(limited.code, 5, "{}", limited.stderr);
-    assert!(limited.stderr.contains("until"), "{}", limited.stderr);
-
-    let mut cmd = bin();
-    cmd.env("FASTLY_API_TOKEN", "k")
-        .args(["--endpoint", "http://127.0.0.1:1", "current"]);
-    let network = run(cmd, None);
-    assert_eq!(network.code, 7, "{}", network.stderr);
-
-    let mut cmd = bin();
-    cmd.args(["current"]);
-    let no_token = run(cmd, None);
-    assert_eq!(no_token.code, 2);
-    assert!(
-        no_token.stderr.contains("no API token"),
-        "{}",
-        no_token.stderr
-    );
-
-    let usage = fake_usage(&["create"]);
-    assert_eq!(usage, 2, "missing --name");
-}
+// ---------------------------------------------------------------------------------------------
+// Help, schemas, secrets.
+// ---------------------------------------------------------------------------------------------
 
 fn fake_usage(args: &[&str]) -> i32 {
     fake(args).code
@@ -377,7 +925,7 @@ fn fake_usage(args: &[&str]) -> i32 {
 #[test]
 fn every_command_has_help_with_an_example() {
     for command in [
-        "current", "list", "show", "create", "revoke", "audit", "rotate",
+        "current", "list", "show", "create", "revoke", "audit", "rotate", "schema",
     ] {
         let mut cmd = bin();
         cmd.args([command, "--help"]);
@@ -389,12 +937,49 @@ fn every_command_has_help_with_an_example() {
     cmd.arg("--help");
     let top = run(cmd, None);
     assert!(top.stdout.contains("Exit codes:"), "{}", top.stdout);
+    assert!(top.stdout.contains("starts a fresh fake"), "{}", top.stdout);
+    // The README's exit-code table is the binary's.
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md"))
+        .expect("README");
+    for line in top
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("  ") && l.trim().len() > 3)
+    {
+        let code = line.split_whitespace().next().unwrap_or("");
+        if code.parse::<u8>().is_ok() {
+            assert!(
+                readme.contains(&format!("| {code} |")),
+                "exit code {code} is in the README's table"
+            );
+        }
+    }
+}
+
+#[test]
+fn committed_schemas_are_the_binarys() {
+    for name in [
+        "token", "list", "create", "revoke", "audit", "rotate", "error",
+    ] {
+        let mut cmd = bin();
+        cmd.args(["schema", name]);
+        let out = run(cmd, None);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let path = format!("{}/schemas/{name}.schema.json", env!("CARGO_MANIFEST_DIR"));
+        if std::env::var_os("UPDATE_SCHEMAS").is_some() {
+            std::fs::write(&path, &out.stdout).expect("write schema");
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert_eq!(
+            committed, out.stdout,
+            "schemas/{name}.schema.json is out of date; rerun with UPDATE_SCHEMAS=1 and review"
+        );
+    }
 }
 
 #[test]
 fn the_api_token_never_appears_in_any_output() {
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let fake = rt.block_on(fastly_tokens_fake::start()).expect("fake");
+    let (_rt, fake) = started();
     let alice = fake.seed().user("alice").clone();
     let ids = fake.add_tokens("alice", 2);
     let mut outputs = Vec::new();
@@ -405,11 +990,20 @@ fn the_api_token_never_appears_in_any_output() {
         vec!["list", "--json"],
         vec!["show", &ids[0]],
         vec!["show", "NoSuchToken00000000000"],
+        vec!["show", "NoSuchToken00000000000", "--json"],
         vec!["audit", "--json"],
         vec!["revoke", &ids[0], "--dry-run"],
         vec!["revoke", &ids[1], "--yes", "--json"],
         vec!["revoke", "5eEdTok000000000000000", "--yes"],
-        vec!["create", "--name", "x"],
+        vec![
+            "create",
+            "--name",
+            "x",
+            "--scope",
+            "global:read",
+            "--no-expiry",
+        ],
+        vec!["rotate", "--current", "--dry-run", "--no-expiry", "--json"],
         vec!["list", "--customer", "nope/../x"],
         vec!["--help"],
     ];
@@ -431,4 +1025,5 @@ fn the_api_token_never_appears_in_any_output() {
     let all = outputs.join("\n");
     assert!(!all.contains(&alice.key), "the API token leaked:\n{all}");
     assert!(!all.contains(&alice.password));
+    assert_cli_words(&all);
 }

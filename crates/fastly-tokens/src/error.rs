@@ -128,11 +128,18 @@ impl Error {
             .is_some_and(|e| e.status == 400 && e.code.as_deref() == Some("2fa.verify"))
     }
 
-    /// Fastly refused the request's content (400 or 422 that is not about the one-time
-    /// password, e.g. `invalid_scope` or an expiry it does not accept): fix the input.
-    pub fn is_rejected_input(&self) -> bool {
+    /// A wrong user name or password on a create: Fastly's 400 with code `invalid_grant`.
+    pub fn is_invalid_login(&self) -> bool {
         self.as_api()
-            .is_some_and(|e| matches!(e.status, 400 | 422) && !self.is_otp_required())
+            .is_some_and(|e| e.status == 400 && e.code.as_deref() == Some("invalid_grant"))
+    }
+
+    /// Fastly refused the request's content (400 or 422 that is not about the login or the
+    /// one-time password, e.g. `invalid_scope` or an expiry it does not accept): fix the input.
+    pub fn is_rejected_input(&self) -> bool {
+        self.as_api().is_some_and(|e| matches!(e.status, 400 | 422))
+            && !self.is_otp_required()
+            && !self.is_invalid_login()
     }
 
     /// The rate-limit headers of the failing response, if it had any.
@@ -274,6 +281,7 @@ impl ApiError {
             (400, Some("2fa.verify"), _) => {
                 "; the account uses two-factor authentication: send the current one-time password (OTP)"
             }
+            (400, Some("invalid_grant"), _) => "; check the user name and password",
             (401, _, Auth::Password) => "; check the user name and password",
             (401, _, Auth::EnvToken) => {
                 "; check the API token in FASTLY_API_TOKEN: it may be wrong, expired or revoked"

@@ -108,7 +108,7 @@ pub use error::{
     TransportKind,
 };
 pub use ids::{CustomerId, ServiceId, TokenId, UserId};
-pub use model::{CreatedToken, Scope, ScopeSet, Token};
+pub use model::{BROWSER_SESSION_NAME, CreatedToken, Scope, ScopeSet, Token};
 pub use ratelimit::RateLimit;
 pub use secrecy;
 

@@ -246,6 +246,9 @@ impl serde::Serialize for ScopeSet {
     }
 }
 
+/// The name Fastly gives the token of a `manage.fastly.com` browser session.
+pub const BROWSER_SESSION_NAME: &str = "manage.fastly.com browser session";
+
 /// An API token as Fastly describes it (never the secret itself; see [`CreatedToken`]).
 ///
 /// `Serialize` gives Fastly's field names (`scope` as the space-delimited string).
@@ -299,6 +302,12 @@ impl Token {
     /// Fastly's legacy single `service_id`: with several services it holds one of them.
     pub fn service_id(&self) -> Option<&ServiceId> {
         self.service_id.as_ref()
+    }
+    /// Whether this is a `manage.fastly.com` browser session rather than an API token: named
+    /// `manage.fastly.com browser session`, or carrying a sudo expiry (only sessions do). A
+    /// session cannot be rotated into an API token without granting what the browser had.
+    pub fn is_browser_session(&self) -> bool {
+        self.name == BROWSER_SESSION_NAME || self.sudo_expires_at.is_some()
     }
     /// Whether the token works on every service.
     pub fn is_unrestricted(&self) -> bool {

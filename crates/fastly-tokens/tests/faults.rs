@@ -622,5 +622,8 @@ async fn silent_server_with_default_limits() {
         Some(Timeout::Operation(fastly_tokens::DEFAULT_OPERATION_TIMEOUT))
     );
     assert!(took < fastly_tokens::DEFAULT_OPERATION_TIMEOUT + Duration::from_secs(2));
-    assert_eq!(requests, 2, "30 s per attempt: the second is cut by the 60 s limit");
+    assert_eq!(
+        requests, 2,
+        "30 s per attempt: the second is cut by the 60 s limit"
+    );
 }
