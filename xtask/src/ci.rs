@@ -14,6 +14,9 @@ struct Step {
     env: &'static [(&'static str, &'static str)],
 }
 
+/// `cargo xtask contract`, as a cargo command (extra arguments go after `--`).
+pub const CONTRACT: &[&str] = &["run", "--quiet", "--locked", "--package", "xtask-contract"];
+
 const STEPS: &[Step] = &[
     Step {
         name: "format",
@@ -45,7 +48,7 @@ const STEPS: &[Step] = &[
     },
     Step {
         name: "contract",
-        args: &["run", "--quiet", "--locked", "--package", "xtask-contract"],
+        args: CONTRACT,
         env: &[],
     },
 ];
@@ -61,7 +64,7 @@ fn cargo_with_env(args: &[&str], env: &[(&str, &str)]) -> Result<(), String> {
     let status = Command::new(&cargo)
         .args(args)
         .envs(env.iter().copied())
-        .current_dir(generate::workspace_root())
+        .current_dir(crate::workspace_root())
         .status()
         .map_err(|e| format!("cannot run {cargo}: {e}"))?;
     if status.success() {

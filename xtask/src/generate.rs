@@ -5,7 +5,9 @@
 //! version could differ between machines).
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use crate::workspace_root;
 
 use openapiv3::{OpenAPI, ReferenceOr};
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle};
@@ -22,21 +24,11 @@ pub enum Mode {
     Check,
 }
 
-/// The workspace root (the xtask lives one level below it).
-pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."))
-}
-
 pub fn run(mode: Mode) -> Result<(), String> {
-    // A generator panic is reported by `render` as an error; don't print a backtrace too.
-    std::panic::set_hook(Box::new(|_| {}));
     let root = workspace_root();
     let spec = read(&root.join(SPEC_PATH))?;
     let lock = read(&root.join("Cargo.lock"))?;
-    let generated = render(&spec, &lock)?;
+    let generated = without_panic_output(|| render(&spec, &lock))?;
     let output = root.join(OUTPUT_PATH);
     match mode {
         Mode::Write => {
@@ -65,6 +57,17 @@ pub fn run(mode: Mode) -> Result<(), String> {
             }
         }
     }
+}
+
+/// Runs `f` with the panic hook silenced, then puts the previous hook back: a generator panic
+/// is reported by [`render`] as an error, and a backtrace on top of it would only be noise.
+/// (`cargo xtask ci` runs other steps after this one, which keep the usual hook.)
+fn without_panic_output<T>(f: impl FnOnce() -> T) -> T {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let out = f();
+    std::panic::set_hook(previous);
+    out
 }
 
 fn read(path: &Path) -> Result<String, String> {
@@ -221,7 +224,8 @@ pub fn render(spec_text: &str, lock: &str) -> Result<String, String> {
                 .unwrap_or_else(|| "no message".to_string());
             return Err(format!(
                 "progenitor panicked while generating from {SPEC_PATH}: {why}\n\
-                 (see ../shared/reference/progenitor-0.15.md for constructs it cannot handle)"
+                 (openapi/README.md lists the constructs progenitor 0.15 cannot handle and the \
+                 fix-ups that work around them)"
             ));
         }
     };
@@ -231,6 +235,9 @@ pub fn render(spec_text: &str, lock: &str) -> Result<String, String> {
     let extra: syn::File = syn::parse_str(&overrides_const(&overrides))
         .map_err(|e| format!("internal error building CONTENT_TYPE_OVERRIDES: {e}"))?;
     file.items.extend(extra.items);
+    let ids: syn::File = syn::parse_str(&operation_ids_mod(&spec))
+        .map_err(|e| format!("internal error building operation_ids: {e}"))?;
+    file.items.extend(ids.items);
 
     let mut out = String::new();
     let _ = writeln!(
@@ -243,6 +250,41 @@ pub fn render(spec_text: &str, lock: &str) -> Result<String, String> {
     );
     out.push_str(&prettyplease::unparse(&file));
     Ok(out)
+}
+
+/// `pub mod operation_ids`: one constant per operation of the spec (`GET_TOKEN_CURRENT =
+/// "get_token_current"`), sorted, so the public crate names operations without re-typing them
+/// and a renamed operation fails to compile.
+fn operation_ids_mod(spec: &OpenAPI) -> String {
+    let mut ops: Vec<(String, String)> = Vec::new();
+    for (path, item) in spec.paths.paths.iter() {
+        let ReferenceOr::Item(item) = item else {
+            continue;
+        };
+        for (method, op) in item.iter() {
+            if let Some(id) = &op.operation_id {
+                ops.push((
+                    id.clone(),
+                    format!("{} {path}", method.to_ascii_uppercase()),
+                ));
+            }
+        }
+    }
+    ops.sort();
+    let mut s = String::from(
+        "/// Every operation id of the spec, one constant each (generated from the spec).\n\
+         pub mod operation_ids {",
+    );
+    for (id, route) in &ops {
+        let _ = write!(
+            s,
+            "#[doc = {:?}] pub const {}: &str = {id:?};",
+            format!("`{route}`"),
+            id.to_ascii_uppercase()
+        );
+    }
+    s.push('}');
+    s
 }
 
 fn overrides_const(overrides: &[ContentTypeOverride]) -> String {

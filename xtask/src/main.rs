@@ -7,7 +7,16 @@ mod ci;
 mod generate;
 mod spec_diff;
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+/// The workspace root (the xtask lives one level below it).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
 
 const USAGE: &str = "\
 usage: cargo xtask <command>
@@ -28,7 +37,7 @@ commands:
 /// Builds the benchmark workspace (`xtask/bench`, outside the main one so that fastly-api is
 /// never built by default) in release, then runs its harness.
 fn bench(args: &[&str]) -> Result<(), String> {
-    let manifest = generate::workspace_root().join("xtask/bench/Cargo.toml");
+    let manifest = workspace_root().join("xtask/bench/Cargo.toml");
     let manifest = manifest.to_string_lossy().to_string();
     let mut build = vec![
         "build",
@@ -41,7 +50,7 @@ fn bench(args: &[&str]) -> Result<(), String> {
         build.extend(["--features", "fastly-api"]);
     }
     ci::cargo(&build, &[])?;
-    let harness = generate::workspace_root().join("xtask/bench/target/release/harness");
+    let harness = workspace_root().join("xtask/bench/target/release/harness");
     let status = std::process::Command::new(&harness)
         .args(args)
         .status()
@@ -62,17 +71,7 @@ fn main() -> ExitCode {
         ["ci"] => ci::run(),
         ["spec-diff", old, new] => spec_diff::run(old, new),
         ["bench", rest @ ..] => bench(rest),
-        ["contract", rest @ ..] => ci::cargo(
-            &[
-                "run",
-                "--quiet",
-                "--locked",
-                "--package",
-                "xtask-contract",
-                "--",
-            ],
-            rest,
-        ),
+        ["contract", rest @ ..] => ci::cargo(ci::CONTRACT, &[&["--"], rest].concat()),
         ["help" | "--help" | "-h"] | [] => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

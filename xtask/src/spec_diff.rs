@@ -418,7 +418,7 @@ components:
     #[test]
     fn the_project_spec_against_fastlys_own_shows_the_known_deviations() {
         // A real pair: ours vs. a trimmed copy of Fastly's published token schema (scope enum,
-        // non-nullable expires_at). Written here so the test does not need ../shared.
+        // non-nullable expires_at). Written here so the test needs no file outside the repository.
         let ours: Value =
             serde_yaml::from_str(include_str!("../../openapi/fastly-tokens.yaml")).expect("ours");
         let mut theirs = ours.clone();

@@ -991,6 +991,8 @@ async fn rotate(ctx: &Context, args: RotateArgs) -> Result<ExitClass, Failure> {
             .map(|o| match o {
                 fastly_tokens::RevokeOutcome::Revoked => Outcome::Revoked,
                 fastly_tokens::RevokeOutcome::AlreadyGone => Outcome::AlreadyGone,
+                // Any other outcome the library may add still means the token no longer works.
+                _ => Outcome::Revoked,
             })
     };
     let new_id = new_id.map(|id| id.to_string()).unwrap_or_default();

@@ -30,7 +30,7 @@ fn doing(method: Option<&str>) -> &'static str {
 /// The exit class of a library error, by what the user must do about it.
 pub fn class(e: &Error) -> ExitClass {
     match e {
-        Error::InvalidInput(_) => ExitClass::Usage,
+        Error::InvalidInput(_) | Error::Config(_) => ExitClass::Usage,
         Error::Transport(_) => ExitClass::Network,
         Error::CreatedUndecoded(_) => ExitClass::Partial,
         e if e.is_otp_required()
@@ -52,7 +52,7 @@ pub fn message(e: &Error, keys: KeySource, password: bool) -> String {
     let doing = doing(e.method());
     let create = e.method() == Some("create_token");
     match e {
-        Error::InvalidInput(i) if i.what() == "client configuration" => {
+        Error::Config(_) => {
             "no API token: set FASTLY_API_TOKEN (or pass --token), or try with --fake".to_string()
         }
         Error::InvalidInput(i) if i.message().contains("`self`") => {

@@ -966,13 +966,13 @@ fn committed_schemas_are_the_binarys() {
         let out = run(cmd, None);
         assert_eq!(out.code, 0, "{}", out.stderr);
         let path = format!("{}/schemas/{name}.schema.json", env!("CARGO_MANIFEST_DIR"));
-        if std::env::var_os("UPDATE_SCHEMAS").is_some() {
+        if std::env::var_os("FASTLY_TOKENS_BLESS").is_some() {
             std::fs::write(&path, &out.stdout).expect("write schema");
         }
         let committed = std::fs::read_to_string(&path).unwrap_or_default();
         assert_eq!(
             committed, out.stdout,
-            "schemas/{name}.schema.json is out of date; rerun with UPDATE_SCHEMAS=1 and review"
+            "schemas/{name}.schema.json is out of date; rerun with FASTLY_TOKENS_BLESS=1 and review"
         );
     }
 }

@@ -19,11 +19,28 @@ pub enum Fault {
     TruncateBody,
 }
 
+/// A fault for the next requests with this method whose path starts with a prefix.
+#[derive(Debug)]
+struct Targeted {
+    /// Upper case, e.g. `DELETE`.
+    method: String,
+    path_prefix: String,
+    fault: Fault,
+    /// Requests it still applies to.
+    remaining: usize,
+}
+
+impl Targeted {
+    fn matches(&self, method: &str, path: &str) -> bool {
+        self.remaining > 0 && self.method == method && path.starts_with(&self.path_prefix)
+    }
+}
+
 /// Faults queued for the next requests, in order; then, optionally, a random fault rate.
 #[derive(Debug, Default)]
 pub(crate) struct Faults {
     queue: VecDeque<Fault>,
-    targeted: Vec<(String, String, Fault, usize)>,
+    targeted: Vec<Targeted>,
     random: Option<(f64, Vec<Fault>)>,
 }
 
@@ -33,12 +50,12 @@ impl Faults {
     }
 
     pub fn push_matching(&mut self, method: &str, path_prefix: &str, fault: Fault, times: usize) {
-        self.targeted.push((
-            method.to_ascii_uppercase(),
-            path_prefix.to_string(),
+        self.targeted.push(Targeted {
+            method: method.to_ascii_uppercase(),
+            path_prefix: path_prefix.to_string(),
             fault,
-            times,
-        ));
+            remaining: times,
+        });
     }
 
     pub fn set_random(&mut self, probability: f64, faults: Vec<Fault>) {
@@ -52,15 +69,10 @@ impl Faults {
     }
 
     pub fn next(&mut self, method: &str, path: &str) -> Option<Fault> {
-        if let Some(i) = self
-            .targeted
-            .iter()
-            .position(|(m, p, _, n)| *n > 0 && m == method && path.starts_with(p.as_str()))
-        {
-            let entry = &mut self.targeted[i];
-            entry.3 -= 1;
-            let fault = entry.2.clone();
-            self.targeted.retain(|(_, _, _, n)| *n > 0);
+        if let Some(entry) = self.targeted.iter_mut().find(|t| t.matches(method, path)) {
+            entry.remaining -= 1;
+            let fault = entry.fault.clone();
+            self.targeted.retain(|t| t.remaining > 0);
             return Some(fault);
         }
         if let Some(f) = self.queue.pop_front() {

@@ -35,8 +35,16 @@ pub struct RecordedRequest {
 
 pub(crate) type SharedState = Arc<Shared>;
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+/// Locks a mutex, recovering from poisoning: a panicking test must not wedge the fake for the
+/// tests after it. The crate's one lock helper.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Shared { .. }")
+    }
 }
 
 struct Reply {

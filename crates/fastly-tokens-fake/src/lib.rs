@@ -19,6 +19,7 @@
 
 mod faults;
 mod http;
+mod seed;
 mod state;
 
 use std::net::SocketAddr;
@@ -31,89 +32,22 @@ use chrono::{DateTime, Utc};
 pub use faults::Fault;
 pub use http::RecordedRequest;
 use http::Shared;
-pub use state::User;
+use http::lock;
+pub use seed::{Seed, SeedToken, SeedUser};
 use state::{State, StoredToken};
 
 /// Default hourly budget of non-read requests per user, as on Fastly.
 pub const DEFAULT_HOURLY_LIMIT: u32 = 1000;
 
-/// A seeded user and the tokens created for them.
-#[derive(Debug, Clone)]
-pub struct SeedUser {
-    /// Short name used to look the user up (`alice`, `bob`, `root`).
-    pub handle: &'static str,
-    /// User id.
-    pub id: String,
-    /// Login (email).
-    pub login: String,
-    /// Password.
-    pub password: String,
-    /// The OTP this user must send, if 2FA is on.
-    pub otp: Option<String>,
-    /// The key of the user's main `global` token.
-    pub key: String,
-    /// The user's seeded tokens.
-    pub tokens: Vec<SeedToken>,
-}
-
-/// A seeded token.
-#[derive(Debug, Clone)]
-pub struct SeedToken {
-    /// Token id.
-    pub id: String,
-    /// Token name.
-    pub name: String,
-    /// Its key (the access token), for using it.
-    pub key: String,
-}
-
-/// What the fake starts with.
-#[derive(Debug, Clone)]
-pub struct Seed {
-    /// The demo customer every seeded user belongs to.
-    pub customer_id: String,
-    /// Service ids tokens can be limited to.
-    pub services: Vec<String>,
-    /// alice (admin, 2FA), bob (plain user), root (superuser).
-    pub users: Vec<SeedUser>,
-}
-
-impl Seed {
-    /// A seeded user by handle.
-    ///
-    /// # Panics
-    ///
-    /// If there is no such handle: a test-setup mistake.
-    pub fn user(&self, handle: &str) -> &SeedUser {
-        self.users
-            .iter()
-            .find(|u| u.handle == handle)
-            .unwrap_or_else(|| panic!("no seeded user {handle:?}; have alice, bob, root"))
-    }
-
-    /// A seeded token by name, across users.
-    ///
-    /// # Panics
-    ///
-    /// If there is no such token: a test-setup mistake.
-    pub fn token(&self, name: &str) -> &SeedToken {
-        self.users
-            .iter()
-            .flat_map(|u| &u.tokens)
-            .find(|t| t.name == name)
-            .unwrap_or_else(|| panic!("no seeded token {name:?}"))
-    }
-}
-
 /// Options for [`FakeFastly`]; see [`FakeFastly::builder`].
 #[derive(Debug, Clone)]
-pub struct Builder {
+pub struct FakeBuilder {
     addr: SocketAddr,
     hourly_limit: u32,
     now: Option<DateTime<Utc>>,
 }
 
-impl Builder {
+impl FakeBuilder {
     /// Address to listen on (default `127.0.0.1:0`, a free port).
     pub fn addr(mut self, addr: SocketAddr) -> Self {
         self.addr = addr;
@@ -139,7 +73,7 @@ impl Builder {
     pub async fn start(self) -> std::io::Result<FakeFastly> {
         let mut state = State::new(self.hourly_limit);
         state.fixed_now = self.now;
-        let seed = seed(&mut state);
+        let seed = seed::seed(&mut state);
         let shared = Arc::new(Shared {
             state: Mutex::new(state),
             faults: Mutex::new(faults::Faults::default()),
@@ -186,12 +120,6 @@ pub struct FakeFastly {
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
-impl std::fmt::Debug for Shared {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Shared { .. }")
-    }
-}
-
 /// Starts a fake with the default options on `127.0.0.1:0`.
 ///
 /// # Errors
@@ -201,14 +129,10 @@ pub async fn start() -> std::io::Result<FakeFastly> {
     FakeFastly::builder().start().await
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
 impl FakeFastly {
     /// Options.
-    pub fn builder() -> Builder {
-        Builder {
+    pub fn builder() -> FakeBuilder {
+        FakeBuilder {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             hourly_limit: DEFAULT_HOURLY_LIMIT,
             now: None,
@@ -321,141 +245,5 @@ impl FakeFastly {
             .values()
             .filter(|t| !t.revoked)
             .count()
-    }
-}
-
-fn seed(state: &mut State) -> Seed {
-    let now = state.now();
-    let day = chrono::Duration::days(1);
-    let customer_id = "5eEdCustomer0000000001".to_string();
-    let services = vec![
-        "5eEdService00000000001".to_string(),
-        "5eEdService00000000002".to_string(),
-    ];
-    let users = [
-        (
-            "alice",
-            "5eEdUserA1ice000000001",
-            "alice@example.com",
-            Some("123456"),
-            true,
-            false,
-        ),
-        (
-            "bob",
-            "5eEdUserB0b00000000002",
-            "bob@example.com",
-            None,
-            false,
-            false,
-        ),
-        (
-            "root",
-            "5eEdUserR00t0000000003",
-            "root@example.com",
-            None,
-            false,
-            true,
-        ),
-    ];
-    let mut seeded = Vec::new();
-    for (handle, id, login, otp, is_admin, is_superuser) in users {
-        let user = User {
-            id: id.to_string(),
-            customer_id: customer_id.clone(),
-            login: login.to_string(),
-            password: format!("{handle}-demo-password"),
-            otp: otp.map(str::to_string),
-            is_admin,
-            is_superuser,
-        };
-        state.users.push(user.clone());
-        seeded.push(SeedUser {
-            handle,
-            id: user.id.clone(),
-            login: user.login.clone(),
-            password: user.password.clone(),
-            otp: user.otp.clone(),
-            key: String::new(),
-            tokens: Vec::new(),
-        });
-    }
-    // (owner, name, scope, services, created days ago, expires in days, last used days ago)
-    type Row = (
-        usize,
-        &'static str,
-        &'static str,
-        &'static [usize],
-        i64,
-        Option<i64>,
-        Option<i64>,
-    );
-    let rows: [Row; 8] = [
-        (0, "alice-global", "global", &[], 200, None, Some(0)),
-        (
-            0,
-            "manage.fastly.com browser session",
-            "global",
-            &[],
-            1,
-            None,
-            Some(0),
-        ),
-        (0, "dashboards", "global:read", &[0], 30, Some(60), None),
-        (
-            0,
-            "ci-purge",
-            "purge_select global:read",
-            &[0, 1],
-            300,
-            Some(10),
-            Some(120),
-        ),
-        (0, "old-deploy", "global", &[1], 400, Some(-5), Some(40)),
-        (1, "bob-global", "global", &[], 50, None, Some(2)),
-        (1, "bob-purge", "purge_all", &[0], 20, Some(200), Some(1)),
-        (2, "root-global", "global", &[], 900, None, Some(0)),
-    ];
-    for (i, (owner, name, scope, svc, created, expires, used)) in rows.into_iter().enumerate() {
-        let user = state.users[owner].clone();
-        let key = format!(
-            "fake-{}-key-{i:02}-{}",
-            seeded[owner].handle,
-            "x".repeat(12)
-        );
-        let mut token = StoredToken::new(
-            &user,
-            &key,
-            name,
-            scope,
-            svc.iter().map(|&s| services[s].clone()).collect(),
-            now - day * created as i32,
-            expires.map(|d| now + day * d as i32),
-        );
-        // Deterministic ids make demo output and snapshots stable.
-        let id = format!("5eEdTok{:02}{}", i, "0".repeat(13));
-        token.id = id.clone();
-        if let Some(days) = used {
-            token.last_used_at = Some(now - day * days as i32);
-            token.ip = Some("203.0.113.10".to_string());
-            token.user_agent = Some("fastly-tokens-demo".to_string());
-        }
-        if name.starts_with("manage.fastly.com") {
-            token.sudo_expires_at = Some(now + chrono::Duration::minutes(5));
-        }
-        state.insert(token);
-        if seeded[owner].key.is_empty() {
-            seeded[owner].key = key.clone();
-        }
-        seeded[owner].tokens.push(SeedToken {
-            id,
-            name: name.to_string(),
-            key,
-        });
-    }
-    Seed {
-        customer_id,
-        services,
-        users: seeded,
     }
 }

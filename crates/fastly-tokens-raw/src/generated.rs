@@ -734,3 +734,22 @@ pub mod prelude {
 pub const CONTENT_TYPE_OVERRIDES: &[(&str, &str)] = &[
     ("bulk_revoke_tokens", "application/vnd.api+json; ext=bulk"),
 ];
+/// Every operation id of the spec, one constant each (generated from the spec).
+pub mod operation_ids {
+    ///`DELETE /tokens`
+    pub const BULK_REVOKE_TOKENS: &str = "bulk_revoke_tokens";
+    ///`POST /tokens`
+    pub const CREATE_TOKEN: &str = "create_token";
+    ///`GET /tokens/{token_id}`
+    pub const GET_TOKEN: &str = "get_token";
+    ///`GET /tokens/self`
+    pub const GET_TOKEN_CURRENT: &str = "get_token_current";
+    ///`GET /customer/{customer_id}/tokens`
+    pub const LIST_TOKENS_CUSTOMER: &str = "list_tokens_customer";
+    ///`GET /tokens`
+    pub const LIST_TOKENS_USER: &str = "list_tokens_user";
+    ///`DELETE /tokens/{token_id}`
+    pub const REVOKE_TOKEN: &str = "revoke_token";
+    ///`DELETE /tokens/self`
+    pub const REVOKE_TOKEN_CURRENT: &str = "revoke_token_current";
+}

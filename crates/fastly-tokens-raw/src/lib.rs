@@ -118,8 +118,13 @@ pub async fn read_error_body(
     }
 }
 
-/// Marks an error response whose body was replaced by `{}` (see the crate docs).
-pub const REPLACED_BODY_HEADER: &str = "x-fastly-tokens-replaced-body";
+/// Fastly's JSON error body (`msg`, `detail`, `code`), when `body` is one. The one place an
+/// error body is parsed: the hook below uses it to decide what progenitor sees, and the public
+/// crate uses it for statuses the spec does not list (3xx, 5xx), which progenitor hands over
+/// unread.
+pub fn fastly_error(body: &[u8]) -> Option<types::GenericTokenError> {
+    serde_json::from_slice(body).ok()
+}
 
 fn rebuild(
     status: reqwest::StatusCode,
@@ -155,13 +160,9 @@ async fn normalize_error_body(mut response: reqwest::Response) -> reqwest::Respo
     let (mut body, complete, _) = read_error_body(&mut response).await;
     let mut headers = std::mem::take(response.headers_mut());
     headers.remove(reqwest::header::CONTENT_LENGTH);
-    let fastly_json = complete && serde_json::from_slice::<types::GenericTokenError>(&body).is_ok();
+    let fastly_json = complete && fastly_error(&body).is_some();
     if !fastly_json {
         body = b"{}".to_vec();
-        headers.insert(
-            REPLACED_BODY_HEADER,
-            reqwest::header::HeaderValue::from_static("1"),
-        );
         headers.insert(
             reqwest::header::CONTENT_TYPE,
             reqwest::header::HeaderValue::from_static("application/json"),

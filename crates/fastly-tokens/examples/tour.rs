@@ -143,11 +143,11 @@ async fn tour() -> Result<(), Box<dyn std::error::Error>> {
         .await?;
     println!(
         "   with it: created {} [{}] scopes {} for {} services, expires {}",
-        created.name(),
-        created.id(),
-        created.scopes(),
-        created.services().len(),
-        when(created.expires_at(), "never")
+        created.token().name(),
+        created.token().id(),
+        created.token().scopes(),
+        created.token().services().len(),
+        when(created.token().expires_at(), "never")
     );
     println!(
         "   access token: {:?} (a secret: shown by the fake only once, never printed by Debug)",
@@ -161,10 +161,13 @@ async fn tour() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!();
 
-    println!("6. revoke_token({})   DELETE /tokens/{{id}}", created.id());
-    let outcome = client.revoke_token(created.id()).await?;
+    println!(
+        "6. revoke_token({})   DELETE /tokens/{{id}}",
+        created.token().id()
+    );
+    let outcome = client.revoke_token(created.token().id()).await?;
     println!("   first time: {outcome:?}");
-    let again = client.revoke_token(created.id()).await?;
+    let again = client.revoke_token(created.token().id()).await?;
     println!(
         "   second time: {again:?} (a 404 on revoke is reported apart: the token is gone either way)"
     );

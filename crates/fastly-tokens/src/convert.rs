@@ -467,8 +467,7 @@ async fn unexpected(
             body.len(),
         ));
     }
-    let parsed: Option<raw::GenericTokenError> = serde_json::from_slice(&body).ok();
-    let (message, detail, code) = match parsed {
+    let (message, detail, code) = match fastly_tokens_raw::fastly_error(&body) {
         Some(p) => (p.msg, p.detail, p.code),
         None => (None, None, None),
     };

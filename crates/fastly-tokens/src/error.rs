@@ -43,6 +43,10 @@ pub enum Error {
     /// The input was rejected before any request was sent.
     #[error(transparent)]
     InvalidInput(#[from] InvalidInput),
+    /// The client, as configured, cannot make this call (e.g. it has no API token); nothing
+    /// was sent.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
     /// Fastly created a token and returned its secret, but the rest of the answer could not be
     /// decoded. The secret is kept in the error, so it is not lost: store it or revoke the
     /// token. Only [`CreateTokenBuilder::send`](crate::CreateTokenBuilder::send) returns this.
@@ -122,6 +126,11 @@ impl Error {
         matches!(self, Error::InvalidInput(_))
     }
 
+    /// The client's configuration does not allow the call (no API token, no HTTP client).
+    pub fn is_config(&self) -> bool {
+        matches!(self, Error::Config(_))
+    }
+
     /// A wrong or missing one-time password on a create: Fastly's 400 with code `2fa.verify`.
     pub fn is_otp_required(&self) -> bool {
         self.as_api()
@@ -158,7 +167,7 @@ impl Error {
             Error::Transport(e) => Some(e.operation),
             Error::Decode(e) => Some(e.operation),
             Error::CreatedUndecoded(_) => Some("create_token"),
-            Error::InvalidInput(_) => None,
+            Error::InvalidInput(_) | Error::Config(_) => None,
         }
     }
 
@@ -532,6 +541,26 @@ impl CreatedUndecoded {
     /// Why the rest could not be decoded.
     pub fn reason(&self) -> &str {
         &self.reason
+    }
+}
+
+/// The client, as built, cannot make this call; nothing was sent.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("client configuration: {message}")]
+#[non_exhaustive]
+pub struct ConfigError {
+    pub(crate) message: String,
+}
+
+impl ConfigError {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+        }
+    }
+    /// What is missing or wrong.
+    pub fn message(&self) -> &str {
+        &self.message
     }
 }
 

@@ -86,31 +86,35 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod bulk;
+mod builder;
 mod client;
 mod convert;
-mod create;
 mod error;
-#[cfg(test)]
-mod fuzz;
 mod ids;
 mod model;
+#[cfg(test)]
+mod proptests;
 mod ratelimit;
+mod retry;
+mod tokens;
 
-pub use bulk::{BulkRevokeReport, RevokeStatus};
-pub use client::{
-    Client, ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_BASE_URL, DEFAULT_BULK_CHUNK_SIZE,
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_OPERATION_TIMEOUT, RetryPolicy, RevokeOutcome, TOKEN_ENV,
+pub use builder::{
+    ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_BASE_URL, DEFAULT_BULK_CHUNK_SIZE,
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_OPERATION_TIMEOUT, TOKEN_ENV,
 };
-pub use create::{CreateTokenBuilder, Credentials};
+pub use client::Client;
 pub use error::{
-    ApiError, CreatedUndecoded, DecodeError, Error, InvalidInput, Timeout, TransportError,
-    TransportKind,
+    ApiError, ConfigError, CreatedUndecoded, DecodeError, Error, InvalidInput, Timeout,
+    TransportError, TransportKind,
 };
 pub use ids::{CustomerId, ServiceId, TokenId, UserId};
 pub use model::{BROWSER_SESSION_NAME, CreatedToken, Scope, ScopeSet, Token};
 pub use ratelimit::RateLimit;
+pub use retry::RetryPolicy;
 pub use secrecy;
+pub use tokens::RevokeOutcome;
+pub use tokens::bulk::{BulkRevokeReport, RevokeStatus};
+pub use tokens::create::{CreateTokenBuilder, Credentials};
 
 #[doc = include_str!("../docs/fault-matrix.md")]
 pub mod fault_matrix {}

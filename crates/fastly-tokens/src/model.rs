@@ -388,7 +388,7 @@ pub struct CreatedToken {
 }
 
 impl CreatedToken {
-    /// The token's description.
+    /// The token's description (its id, name, scopes...).
     pub fn token(&self) -> &Token {
         &self.token
     }
@@ -399,13 +399,6 @@ impl CreatedToken {
     /// Both parts.
     pub fn into_parts(self) -> (Token, SecretString) {
         (self.token, self.access_token)
-    }
-}
-
-impl std::ops::Deref for CreatedToken {
-    type Target = Token;
-    fn deref(&self) -> &Token {
-        &self.token
     }
 }
 

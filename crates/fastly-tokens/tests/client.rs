@@ -73,8 +73,10 @@ async fn list_tokens_decodes_multi_and_unknown_scopes_nulls_and_unknown_fields()
                 .body(fixture!("list_tokens_user.200.json"));
         })
         .await;
+    let unexpected = unexpected_requests_fail(&server).await;
     let tokens = client(&server).list_tokens().await.expect("ok");
     mock.assert_async().await;
+    unexpected.assert_calls_async(0).await;
     assert_eq!(tokens.len(), 4);
     let session = &tokens[0];
     assert_eq!(session.name(), "manage.fastly.com browser session");
@@ -123,11 +125,13 @@ async fn list_customer_tokens_uses_the_customer_path() {
                 .body(fixture!("list_tokens_customer.200.json"));
         })
         .await;
+    let unexpected = unexpected_requests_fail(&server).await;
     let customer: CustomerId = "51MumwLiSJyFTWhtbByYgR".parse().expect("id");
     let tokens = client(&server)
         .list_customer_tokens(&customer)
         .await
         .expect("ok");
+    unexpected.assert_calls_async(0).await;
     mock.assert_async().await;
     assert_eq!(tokens.len(), 2);
     assert!(tokens[1].scopes().contains(&Scope::PurgeAll));
@@ -249,7 +253,7 @@ async fn create_token_with_password_sends_form_otp_and_no_key() {
     mock.assert_async().await;
     assert_eq!(created.access_token().expose_secret(), ACCESS_TOKEN);
     assert_eq!(created.token().id().as_str(), "2j1hEyxXOEqYaSipeZHaW4");
-    assert!(created.updated_at().is_some());
+    assert!(created.token().updated_at().is_some());
     assert!(!format!("{created:?}").contains(ACCESS_TOKEN));
 }
 
@@ -271,11 +275,11 @@ async fn create_response_without_customer_id_decodes() {
         .send()
         .await
         .expect("created");
-    assert_eq!(created.customer_id(), None);
-    assert_eq!(created.service_id(), None);
-    assert!(created.scopes().contains(&Scope::PurgeAll));
+    assert_eq!(created.token().customer_id(), None);
+    assert_eq!(created.token().service_id(), None);
+    assert!(created.token().scopes().contains(&Scope::PurgeAll));
     assert_eq!(
-        created.expires_at(),
+        created.token().expires_at(),
         Some(Utc.with_ymd_and_hms(2027, 3, 1, 0, 0, 0).unwrap())
     );
 }
@@ -931,7 +935,8 @@ async fn invalid_input_never_reaches_the_server() {
         .build()
         .expect("keyless client");
     let err = keyless.list_tokens().await.expect_err("no key");
-    assert!(err.is_invalid_input(), "{err}");
+    assert!(err.is_config(), "{err}");
+    assert!(err.to_string().contains("no API token"), "{err}");
     assert!(keyless.revoke_tokens([tid("abc")]).await.is_err());
     any.assert_calls_async(0).await;
 }

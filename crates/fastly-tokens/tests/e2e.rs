@@ -3,25 +3,12 @@
 use std::time::Duration;
 
 use fastly_tokens::secrecy::ExposeSecret;
-use fastly_tokens::{Client, Credentials, RetryPolicy, RevokeOutcome, Scope, TokenId};
+use fastly_tokens::{Client, Credentials, RevokeOutcome, Scope, TokenId};
 use fastly_tokens_fake::{FakeFastly, Fault};
 
-fn client_for(fake: &FakeFastly, key: &str) -> Client {
-    Client::builder()
-        .token(key)
-        .base_url(fake.base_url())
-        .retry(
-            RetryPolicy::default()
-                .initial_backoff(Duration::from_millis(1))
-                .max_backoff(Duration::from_millis(5)),
-        )
-        .build()
-        .expect("client")
-}
+mod common;
 
-fn ids(raw: &[String]) -> Vec<TokenId> {
-    raw.iter().map(|s| s.parse().expect("id")).collect()
-}
+use common::{fake_client as client_for, tids as ids};
 
 #[tokio::test]
 async fn every_operation_against_the_fake() {
@@ -65,22 +52,25 @@ async fn every_operation_against_the_fake() {
         .send()
         .await
         .expect("create");
-    assert_eq!(created.scopes().as_str(), "purge_all");
-    assert_eq!(created.services().len(), 1);
-    assert!(fake.is_live(created.id().as_str()));
+    assert_eq!(created.token().scopes().as_str(), "purge_all");
+    assert_eq!(created.token().services().len(), 1);
+    assert!(fake.is_live(created.token().id().as_str()));
 
     // The new key works, and is the token it says it is.
     let new_client = client_for(&fake, created.access_token().expose_secret());
     assert_eq!(
         new_client.current_token().await.expect("works").id(),
-        created.id()
+        created.token().id()
     );
 
     assert_eq!(
-        client.revoke_token(created.id()).await.expect("revoke"),
+        client
+            .revoke_token(created.token().id())
+            .await
+            .expect("revoke"),
         RevokeOutcome::Revoked
     );
-    assert!(!fake.is_live(created.id().as_str()));
+    assert!(!fake.is_live(created.token().id().as_str()));
     assert!(
         new_client
             .current_token()

@@ -4,7 +4,7 @@
 //! A scripted HTTP/1.1 server on loopback plays each fault byte by byte (connection resets,
 //! trickling bodies, non-UTF-8, oversized bodies...), one connection per attempt, so attempts are
 //! counted exactly. The table in `docs/fault-matrix.md` is generated from these results and
-//! checked against them: run with `UPDATE_FAULT_MATRIX=1` after an intended change.
+//! checked against them: run with `FASTLY_TOKENS_BLESS=1` after an intended change.
 //! `FAULT_FILTER=<text>` runs only the cells whose "operation fault" name contains the text.
 
 use std::sync::Arc;
@@ -542,13 +542,13 @@ async fn fault_matrix() {
 
     let table = render(&faults, &cells);
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/fault-matrix.md");
-    if std::env::var_os("UPDATE_FAULT_MATRIX").is_some() {
+    if std::env::var_os("FASTLY_TOKENS_BLESS").is_some() {
         std::fs::write(&path, &table).expect("write table");
     }
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     assert_eq!(
         committed, table,
-        "docs/fault-matrix.md is out of date; rerun with UPDATE_FAULT_MATRIX=1 and review the diff"
+        "docs/fault-matrix.md is out of date; rerun with FASTLY_TOKENS_BLESS=1 and review the diff"
     );
 }
 

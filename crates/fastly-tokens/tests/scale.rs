@@ -8,25 +8,23 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use fastly_tokens::{Client, RetryPolicy, TokenId};
+use fastly_tokens::{Client, TokenId};
 use fastly_tokens_fake::{FakeFastly, Fault};
+
+mod common;
 
 fn client(fake: &FakeFastly, timeout: Duration) -> Client {
     Client::builder()
         .token(fake.seed().user("alice").key.as_str())
         .base_url(fake.base_url())
         .attempt_timeout(timeout)
-        .retry(
-            RetryPolicy::default()
-                .initial_backoff(Duration::from_millis(1))
-                .max_backoff(Duration::from_millis(5)),
-        )
+        .retry(common::fast_retries())
         .build()
         .expect("client")
 }
 
 fn ids(raw: Vec<String>) -> Vec<TokenId> {
-    raw.iter().map(|s| s.parse().expect("id")).collect()
+    common::tids(&raw)
 }
 
 /// Revokes 10,000 ids while chunks fail (503), time out, lose their response after the server

@@ -193,8 +193,8 @@ pub fn validate_fixtures(spec: &Value, dir: &Path) -> Result<usize, Vec<String>>
     }
 }
 
-/// Validates the recorded real response bodies in `../shared/reference/recordings` (when that
-/// folder exists) against the spec. Returns the number of bodies checked.
+/// Validates recorded real response bodies in `dir` (when that folder exists) against the
+/// spec. Returns the number of bodies checked.
 pub fn validate_recordings(spec: &Value, dir: &Path) -> Result<usize, Vec<String>> {
     let mut failures = Vec::new();
     let mut checked = 0;

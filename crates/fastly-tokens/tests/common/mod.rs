@@ -37,17 +37,45 @@ pub fn fast_retries() -> RetryPolicy {
         .max_backoff(Duration::from_millis(2))
 }
 
-pub fn client(server: &MockServer) -> Client {
+/// A client for `base_url` with `key` and millisecond backoff, so retries do not slow tests.
+pub fn fast_client(base_url: &str, key: &str) -> Client {
     Client::builder()
-        .token(KEY)
-        .base_url(server.base_url())
+        .token(key)
+        .base_url(base_url)
         .retry(fast_retries())
         .build()
         .expect("client")
 }
 
+/// [`fast_client`] for a mock server, with [`KEY`].
+pub fn client(server: &MockServer) -> Client {
+    fast_client(&server.base_url(), KEY)
+}
+
+/// [`fast_client`] for a fake, with `key`.
+pub fn fake_client(fake: &fastly_tokens_fake::FakeFastly, key: &str) -> Client {
+    fast_client(fake.base_url(), key)
+}
+
 pub fn tid(s: &str) -> TokenId {
     s.parse().expect("token id")
+}
+
+/// Validated ids from the fake's strings.
+pub fn tids(raw: &[String]) -> Vec<TokenId> {
+    raw.iter().map(|s| tid(s)).collect()
+}
+
+/// A catch-all mock answering 599 to any request no other mock matched, so an unexpected
+/// request fails the test with its method and path instead of a confusing 404 (octocrab's
+/// tests do the same). Register it after the specific mocks.
+pub async fn unexpected_requests_fail(server: &MockServer) -> httpmock::Mock<'_> {
+    server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(599).body("unexpected request: no mock matched");
+        })
+        .await
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,9 +6,10 @@ use std::sync::Arc;
 
 use fastly_tokens_raw::bulk::BulkRevokeRequest;
 
-use crate::client::{Client, Op, RevokeOutcome};
+use crate::client::{Client, Op};
 use crate::error::Error;
 use crate::ids::TokenId;
+use crate::tokens::RevokeOutcome;
 
 /// What happened to one id of a bulk revoke.
 #[derive(Debug, Clone)]

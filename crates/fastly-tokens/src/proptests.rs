@@ -1,4 +1,4 @@
-//! Property tests over everything the server controls: response bodies (token-shaped and
+//! Property tests (proptest, not coverage-guided fuzzing) over everything the server controls: response bodies (token-shaped and
 //! arbitrary), status codes, rate-limit header values, and the scope parser. 10,000 cases each
 //! by default (`PROPTEST_CASES` overrides); the property is "a typed result, never a panic", plus
 //! lossless round trips where they are promised.

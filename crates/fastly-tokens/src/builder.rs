@@ -1,0 +1,390 @@
+//! [`ClientBuilder`]: every setting, and the transport-safety checks applied when building
+//! (https or loopback only, no credentials in the base URL, a sensitive `Fastly-Key` that
+//! never follows a redirect to another host).
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderValue};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::client::{Client, Inner};
+use crate::error::{Auth, ConfigError, Error, InvalidInput};
+use crate::retry::RetryPolicy;
+
+/// Fastly's API endpoint.
+pub const DEFAULT_BASE_URL: &str = "https://api.fastly.com";
+/// Default limit for one attempt (one HTTP request), from connecting to the last byte of the
+/// body.
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default limit for a whole call: every attempt, backoff and rate-limit wait included. A
+/// server that accepts connections and never answers ends a call after this long.
+pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default limit for establishing a connection (TCP and TLS).
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default number of ids per bulk revoke request.
+pub const DEFAULT_BULK_CHUNK_SIZE: usize = 100;
+/// Environment variable read by [`Client::from_env`].
+pub const TOKEN_ENV: &str = "FASTLY_API_TOKEN";
+
+/// Builds a [`Client`]. Obtain one with [`Client::builder`].
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ClientBuilder {
+    token: Option<SecretString>,
+    token_from_env: bool,
+    base_url: String,
+    attempt_timeout: Duration,
+    operation_timeout: Duration,
+    connect_timeout: Duration,
+    user_agent: String,
+    retry: RetryPolicy,
+    allow_insecure_http: bool,
+    bulk_chunk_size: usize,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            token: None,
+            token_from_env: false,
+            base_url: DEFAULT_BASE_URL.to_string(),
+            attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
+            operation_timeout: DEFAULT_OPERATION_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            user_agent: concat!("fastly-tokens/", env!("CARGO_PKG_VERSION")).to_string(),
+            retry: RetryPolicy::default(),
+            allow_insecure_http: false,
+            bulk_chunk_size: DEFAULT_BULK_CHUNK_SIZE,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// The API token sent as `Fastly-Key`. Without one, only
+    /// [`create_token`](Client::create_token) with a password works.
+    pub fn token(mut self, token: impl Into<SecretString>) -> Self {
+        self.token = Some(token.into());
+        self.token_from_env = false;
+        self
+    }
+    /// Another endpoint, e.g. a fake server in tests. Must be `https://`, or `http://` on a
+    /// loopback address (`127.0.0.1`, `::1`, `localhost`) unless
+    /// [`allow_insecure_http`](Self::allow_insecure_http) is set.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+    /// Limit for one attempt: connecting, sending, and reading the whole answer (default
+    /// [`DEFAULT_ATTEMPT_TIMEOUT`]). A retry gets a fresh attempt limit.
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = timeout;
+        self
+    }
+    /// Limit for a whole call, retries, backoff and rate-limit waits included (default
+    /// [`DEFAULT_OPERATION_TIMEOUT`]). When it elapses the call ends with
+    /// [`Timeout::Operation`](crate::Timeout::Operation). Each request of
+    /// [`revoke_tokens`](Client::revoke_tokens) is one call.
+    pub fn operation_timeout(mut self, timeout: Duration) -> Self {
+        self.operation_timeout = timeout;
+        self
+    }
+    /// Limit for connecting (default [`DEFAULT_CONNECT_TIMEOUT`]).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+    /// The `User-Agent` (default `fastly-tokens/<version>`).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+    /// The retry policy (default [`RetryPolicy::default`]).
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+    /// Accept a plain `http://` base URL on a non-loopback host. The API key then crosses the
+    /// network unencrypted: only for trusted test networks.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+    /// Ids per bulk revoke request (default [`DEFAULT_BULK_CHUNK_SIZE`], at least 1).
+    pub fn bulk_chunk_size(mut self, size: usize) -> Self {
+        self.bulk_chunk_size = size.max(1);
+        self
+    }
+
+    /// Builds the client.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for an empty or malformed token, a base URL that is not https
+    /// (or loopback http), or a user agent that is not a valid header value.
+    pub fn build(self) -> Result<Client, Error> {
+        let base_url = checked_base_url(&self.base_url, self.allow_insecure_http)?;
+        let key = match &self.token {
+            None => None,
+            Some(token) => Some(key_header(token)?),
+        };
+        let user_agent = HeaderValue::from_str(&self.user_agent)
+            .map_err(|_| InvalidInput::new("user agent", "it is not a valid HTTP header value"))?;
+        let config = HttpConfig {
+            origin: base_url.clone(),
+            user_agent,
+            timeout: self.attempt_timeout,
+            connect_timeout: self.connect_timeout,
+        };
+        let auth = if self.token_from_env {
+            Auth::EnvToken
+        } else {
+            Auth::Token
+        };
+        let base = base_url.as_str().trim_end_matches('/').to_string();
+        let keyed = match key {
+            Some(key) => Some(fastly_tokens_raw::Client::new_with_client(
+                &base,
+                http_client(Some(key), &config)?,
+            )),
+            None => None,
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                keyed,
+                anonymous: std::sync::OnceLock::new(),
+                http_config: config,
+                operation_timeout: self.operation_timeout,
+                key: self.token,
+                auth,
+                retry: self.retry,
+                bulk_chunk_size: self.bulk_chunk_size,
+                last_rate_limit: Mutex::new(None),
+                base_url: base,
+            }),
+        })
+    }
+}
+
+/// What building an HTTP client needs; kept to build the key-less one on first use.
+#[derive(Debug)]
+pub(crate) struct HttpConfig {
+    pub(crate) origin: url::Url,
+    pub(crate) user_agent: HeaderValue,
+    pub(crate) timeout: Duration,
+    pub(crate) connect_timeout: Duration,
+}
+
+pub(crate) fn http_client(
+    key: Option<HeaderValue>,
+    config: &HttpConfig,
+) -> Result<reqwest::Client, ConfigError> {
+    let mut headers = HeaderMap::new();
+    if let Some(key) = key {
+        headers.insert("fastly-key", key);
+    }
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .user_agent(config.user_agent.clone())
+        .timeout(config.timeout)
+        .connect_timeout(config.connect_timeout)
+        .redirect(same_origin_redirects(config.origin.clone()))
+        .build()
+        .map_err(|e| ConfigError::new(format!("the HTTP client could not be built: {e}")))
+}
+
+fn key_header(token: &SecretString) -> Result<HeaderValue, Error> {
+    let token = token.expose_secret();
+    if token.trim().is_empty() {
+        return Err(InvalidInput::new("API token", "it is empty").into());
+    }
+    // The message never includes the value: it is a secret.
+    if !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(InvalidInput::new(
+            "API token",
+            "it contains whitespace or non-ASCII characters (copy-paste residue?)",
+        )
+        .into());
+    }
+    let mut value = HeaderValue::from_str(token)
+        .map_err(|_| InvalidInput::new("API token", "it is not a valid header value"))?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+/// Checks a base URL. Messages show only its scheme, host, port and path (`shown`): a URL may
+/// carry a secret in its user info or query, which is exactly what is refused here.
+fn checked_base_url(raw: &str, allow_insecure_http: bool) -> Result<url::Url, Error> {
+    let invalid = |why: String| Error::from(InvalidInput::new("base URL", why));
+    let url = url::Url::parse(raw).map_err(|e| {
+        invalid(format!(
+            "it is not an absolute URL ({e}; {} characters)",
+            raw.chars().count()
+        ))
+    })?;
+    let shown = {
+        let mut shown = url.clone();
+        let _ = shown.set_username("");
+        let _ = shown.set_password(None);
+        shown.set_query(None);
+        shown.set_fragment(None);
+        crate::error::excerpt(shown.as_str(), 100)
+    };
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid(format!(
+            "{shown} (user info removed): a base URL carries no user name or password; the API \
+             key is sent in a header"
+        )));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid(format!(
+            "{shown} (query removed): a base URL has no query or fragment; the API key is sent \
+             in a header"
+        )));
+    }
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if allow_insecure_http || is_loopback(&url) => Ok(url),
+        "http" => Err(invalid(format!(
+            "{shown}: plain http would send the API key unencrypted; use https or a loopback \
+             address (or allow insecure http explicitly)"
+        ))),
+        other => Err(invalid(format!(
+            "{shown}: unsupported scheme {}",
+            crate::error::excerpt(other, 16)
+        ))),
+    }
+}
+
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// Follows redirects only within the base URL's origin, so `Fastly-Key` (a default header)
+/// never reaches another host. reqwest strips only well-known auth headers on cross-host
+/// redirects, not custom ones like `Fastly-Key`. A stopped redirect surfaces as an
+/// [`Error::Api`] with the 3xx status.
+fn same_origin_redirects(origin: url::Url) -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(move |attempt| {
+        let same = attempt.url().scheme() == origin.scheme()
+            && attempt.url().host_str() == origin.host_str()
+            && attempt.url().port_or_known_default() == origin.port_or_known_default();
+        if same && attempt.previous().len() < 5 {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    })
+}
+
+impl Client {
+    /// A client for `https://api.fastly.com` with default settings.
+    ///
+    /// ```
+    /// let client = fastly_tokens::Client::new("my-api-token")?;
+    /// # Ok::<(), fastly_tokens::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for an empty token or one with whitespace.
+    pub fn new(token: impl Into<SecretString>) -> Result<Self, Error> {
+        Self::builder().token(token).build()
+    }
+
+    /// A client whose token comes from `FASTLY_API_TOKEN`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] when the variable is unset, empty or not valid UTF-8.
+    pub fn from_env() -> Result<Self, Error> {
+        match std::env::var(TOKEN_ENV) {
+            Ok(token) if !token.trim().is_empty() => {
+                let mut builder = Self::builder().token(token);
+                builder.token_from_env = true;
+                builder.build()
+            }
+            Ok(_) => Err(InvalidInput::new(
+                "API token",
+                format!("{TOKEN_ENV} is set but empty; set it to a Fastly API token"),
+            )
+            .into()),
+            Err(std::env::VarError::NotPresent) => Err(InvalidInput::new(
+                "API token",
+                format!("{TOKEN_ENV} is not set; set it to a Fastly API token"),
+            )
+            .into()),
+            Err(std::env::VarError::NotUnicode(_)) => Err(InvalidInput::new(
+                "API token",
+                format!("{TOKEN_ENV} is not valid UTF-8"),
+            )
+            .into()),
+        }
+    }
+
+    /// A builder for every setting.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use fastly_tokens::{Client, RetryPolicy};
+    /// let client = Client::builder()
+    ///     .token("my-api-token")
+    ///     .attempt_timeout(Duration::from_secs(10))
+    ///     .operation_timeout(Duration::from_secs(30))
+    ///     .retry(RetryPolicy::default().max_retries(4))
+    ///     .build()?;
+    /// # Ok::<(), fastly_tokens::Error>(())
+    /// ```
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_rules() {
+        for ok in [
+            "https://api.fastly.com",
+            "https://api.fastly.com/",
+            "http://127.0.0.1:8080",
+            "http://[::1]:1",
+            "http://localhost:3000/prefix",
+        ] {
+            assert!(checked_base_url(ok, false).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://api.fastly.com",
+            "ftp://x",
+            "not a url",
+            "https://h/?q=1",
+            "https://u@h",
+        ] {
+            let err = checked_base_url(bad, false).expect_err(bad);
+            assert!(err.is_invalid_input(), "{err}");
+        }
+        assert!(checked_base_url("http://10.0.0.1", true).is_ok());
+    }
+
+    #[test]
+    fn bad_tokens_are_refused_without_echoing_them() {
+        for bad in [
+            "",
+            "   ",
+            "has space-secret",
+            "tab\tsecret",
+            "ünïcode-secret",
+        ] {
+            let err = Client::new(bad).expect_err(bad);
+            assert!(err.is_invalid_input());
+            assert!(!err.to_string().contains("secret"), "{err}");
+        }
+    }
+}
