@@ -47,21 +47,21 @@ impl std::fmt::Debug for Shared {
     }
 }
 
-struct Reply {
+pub(crate) struct Reply {
     status: StatusCode,
     body: Option<Value>,
     charge: Option<Charge>,
 }
 
 impl Reply {
-    fn json(status: StatusCode, body: Value) -> Self {
+    pub(crate) fn json(status: StatusCode, body: Value) -> Self {
         Self {
             status,
             body: Some(body),
             charge: None,
         }
     }
-    fn error(status: StatusCode, msg: &str) -> Self {
+    pub(crate) fn error(status: StatusCode, msg: &str) -> Self {
         Self::json(status, json!({ "msg": msg }))
     }
     fn no_content() -> Self {
@@ -71,15 +71,15 @@ impl Reply {
             charge: None,
         }
     }
-    fn charged(mut self, charge: Charge) -> Self {
+    pub(crate) fn charged(mut self, charge: Charge) -> Self {
         self.charge = Some(charge);
         self
     }
 }
 
-const UNAUTHORIZED: &str = "Provided credentials are missing or invalid";
-const READ_ONLY: &str = "Read only tokens are not allowed to access this endpoint";
-const NOT_FOUND: &str = "Token lookup failed.";
+pub(crate) const UNAUTHORIZED: &str = "Provided credentials are missing or invalid";
+pub(crate) const READ_ONLY: &str = "Read only tokens are not allowed to access this endpoint";
+pub(crate) const NOT_FOUND: &str = "Token lookup failed.";
 const BULK_CONTENT_TYPE: &str = "application/vnd.api+json; ext=bulk";
 
 pub(crate) async fn handle(
@@ -100,7 +100,14 @@ pub(crate) async fn handle(
         ),
         _ => {
             let mut state = lock(&shared.state);
-            route(&mut state, &method, uri.path(), &headers, &body)
+            route(
+                &mut state,
+                &method,
+                uri.path(),
+                uri.query(),
+                &headers,
+                &body,
+            )
         }
     };
     lock(&shared.requests).push(RecordedRequest {
@@ -158,12 +165,17 @@ fn route(
     state: &mut State,
     method: &Method,
     path: &str,
+    query: Option<&str>,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Reply {
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
     match (method.as_str(), segments.as_slice()) {
         ("POST", ["tokens"]) => create(state, headers, body),
+        ("POST", ["sudo"]) => crate::automation::sudo(state, headers, body),
+        (m, ["automation-tokens", ..]) => {
+            crate::automation::route(state, m, &segments[1..], query, headers, body)
+        }
         (m, ["tokens", rest @ ..]) | (m, ["customer", _, "tokens", rest @ ..])
             if rest.len() <= 1 && matches!(m, "GET" | "DELETE") =>
         {
@@ -188,7 +200,9 @@ fn route(
                 ("GET", ["tokens", "self"]) => {
                     Reply::json(StatusCode::OK, state_token(state, &caller.id))
                 }
-                ("GET", ["tokens"]) => list(state, |t| t.user_id == caller.user_id),
+                ("GET", ["tokens"]) => list(state, |t| {
+                    t.user_id == caller.user_id && t.automation.is_none()
+                }),
                 ("GET", ["tokens", id]) => get(state, &caller, id),
                 ("GET", ["customer", customer, "tokens"]) => {
                     customer_list(state, &caller, customer)
@@ -222,7 +236,7 @@ fn state_token(state: &State, id: &str) -> Value {
 }
 
 /// Resolves `Fastly-Key` and records the use (last used, IP, user agent), as Fastly does.
-fn authenticate(state: &mut State, headers: &HeaderMap) -> Option<StoredToken> {
+pub(crate) fn authenticate(state: &mut State, headers: &HeaderMap) -> Option<StoredToken> {
     let key = headers.get("fastly-key")?.to_str().ok()?;
     let id = state.resolve(key)?.id.clone();
     let now = state.now();
@@ -259,7 +273,9 @@ fn may_act_on(state: &State, caller: &StoredToken, token: &StoredToken) -> bool 
 
 fn get(state: &State, caller: &StoredToken, id: &str) -> Reply {
     match state.tokens.get(id) {
-        Some(t) if !t.revoked && may_act_on(state, caller, t) => {
+        // Automation tokens have routes of their own (an assumption: no source says what
+        // `/tokens/{id}` answers for one).
+        Some(t) if !t.revoked && t.automation.is_none() && may_act_on(state, caller, t) => {
             Reply::json(StatusCode::OK, t.to_json())
         }
         _ => Reply::error(StatusCode::NOT_FOUND, NOT_FOUND),
@@ -276,7 +292,9 @@ fn customer_list(state: &State, caller: &StoredToken, customer: &str) -> Reply {
             "You are not authorized to perform this action",
         );
     }
-    list(state, |t| t.customer_id == customer)
+    list(state, |t| {
+        t.customer_id == customer && t.automation.is_none()
+    })
 }
 
 fn revoke_ids(state: &mut State, ids: &[String]) {
@@ -288,14 +306,19 @@ fn revoke_ids(state: &mut State, ids: &[String]) {
     }
 }
 
+/// Fastly's refusal to revoke another user's token.
+fn not_yours() -> Reply {
+    Reply::error(
+        StatusCode::FORBIDDEN,
+        "Users may only revoke their own tokens",
+    )
+}
+
 fn revoke_one(state: &mut State, caller: &StoredToken, id: &str) -> Reply {
     match state.tokens.get(id) {
         Some(t) if !t.revoked => {
             if !may_act_on(state, caller, t) {
-                return Reply::error(
-                    StatusCode::FORBIDDEN,
-                    "Users may only revoke their own tokens",
-                );
+                return not_yours();
             }
             revoke_ids(state, &[id.to_string()]);
             Reply::no_content()
@@ -341,10 +364,7 @@ fn bulk(state: &mut State, caller: &StoredToken, headers: &HeaderMap, body: &[u8
         match state.tokens.get(id) {
             Some(t) if !t.revoked => {
                 if !may_act_on(state, caller, t) {
-                    return Reply::error(
-                        StatusCode::FORBIDDEN,
-                        "Users may only revoke their own tokens",
-                    );
+                    return not_yours();
                 }
             }
             _ => {
@@ -359,7 +379,7 @@ fn bulk(state: &mut State, caller: &StoredToken, headers: &HeaderMap, body: &[u8
     Reply::no_content()
 }
 
-const KNOWN_SCOPES: [&str; 4] = ["global", "global:read", "purge_select", "purge_all"];
+pub(crate) const KNOWN_SCOPES: [&str; 4] = ["global", "global:read", "purge_select", "purge_all"];
 
 fn create(state: &mut State, headers: &HeaderMap, body: &[u8]) -> Reply {
     let Ok(form) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(body) else {

@@ -17,6 +17,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod automation;
 mod faults;
 mod http;
 mod seed;
@@ -29,6 +30,7 @@ use std::time::Duration;
 use axum::extract::State as AxumState;
 use chrono::{DateTime, Utc};
 
+pub use automation::{DEFAULT_PER_PAGE, MAX_PER_PAGE};
 pub use faults::Fault;
 pub use http::RecordedRequest;
 use http::Shared;
@@ -226,6 +228,36 @@ impl FakeFastly {
                     ))
                     .id
                     .clone()
+            })
+            .collect()
+    }
+
+    /// Adds `count` automation tokens created by root (named `automation-<n>`, scope
+    /// `global:read`), for tests that need many; returns their ids in creation order.
+    pub fn add_automation_tokens(&self, count: usize) -> Vec<String> {
+        let root_id = self.seed.user("root").id.clone();
+        let mut state = lock(&self.shared.state);
+        let Some(root) = state.user(&root_id).cloned() else {
+            return Vec::new();
+        };
+        let now = state.now();
+        (0..count)
+            .map(|i| {
+                let key = state::new_access_token();
+                let mut token = StoredToken::new(
+                    &root,
+                    &key,
+                    &format!("automation-{i}"),
+                    "global:read",
+                    Vec::new(),
+                    now,
+                    None,
+                );
+                token.automation = Some(state::Automation {
+                    role: "engineer".to_string(),
+                    tls_access: false,
+                });
+                state.insert(token).id.clone()
             })
             .collect()
     }

@@ -2,7 +2,7 @@
 //! tables. Ids are fixed (`5eEd…`) so demo output and snapshots are stable; times are relative
 //! to the fake's clock.
 
-use crate::state::{State, StoredToken, User};
+use crate::state::{Automation, State, StoredToken, User};
 
 /// A seeded user and the tokens created for them.
 #[derive(Debug, Clone)]
@@ -43,6 +43,8 @@ pub struct Seed {
     pub services: Vec<String>,
     /// alice (admin, 2FA), bob (plain user), root (superuser).
     pub users: Vec<SeedUser>,
+    /// The customer's automation tokens (created by root).
+    pub automation: Vec<SeedToken>,
 }
 
 impl Seed {
@@ -56,6 +58,18 @@ impl Seed {
             .iter()
             .find(|u| u.handle == handle)
             .unwrap_or_else(|| panic!("no seeded user {handle:?}; have alice, bob, root"))
+    }
+
+    /// A seeded automation token by name.
+    ///
+    /// # Panics
+    ///
+    /// If there is no such token: a test-setup mistake.
+    pub fn automation_token(&self, name: &str) -> &SeedToken {
+        self.automation
+            .iter()
+            .find(|t| t.name == name)
+            .unwrap_or_else(|| panic!("no seeded automation token {name:?}"))
     }
 
     /// A seeded token by name, across users.
@@ -116,6 +130,22 @@ const TOKENS: [TokenRow; 8] = [
     TokenRow { owner: 1, name: "bob-global",                        scope: "global",                   services: &[],     created_days_ago: 50,  expires_in_days: None,      last_used_days_ago: Some(2) },
     TokenRow { owner: 1, name: "bob-purge",                         scope: "purge_all",                services: &[0],    created_days_ago: 20,  expires_in_days: Some(200), last_used_days_ago: Some(1) },
     TokenRow { owner: 2, name: "root-global",                       scope: "global",                   services: &[],     created_days_ago: 900, expires_in_days: None,      last_used_days_ago: Some(0) },
+];
+
+/// One seeded automation token (created by root); days as in [`TokenRow`].
+struct AutomationRow {
+    name: &'static str,
+    role: &'static str,
+    scope: &'static str,
+    services: &'static [usize],
+    created_days_ago: i64,
+    last_used_days_ago: Option<i64>,
+}
+
+#[rustfmt::skip]
+const AUTOMATION: [AutomationRow; 2] = [
+    AutomationRow { name: "fastly-exporter", role: "engineer", scope: "global:read", services: &[],  created_days_ago: 400, last_used_days_ago: Some(3) },
+    AutomationRow { name: "deploy",          role: "engineer", scope: "global",      services: &[0], created_days_ago: 30,  last_used_days_ago: None },
 ];
 
 /// Fills `state` with the tables above and returns what tests need to know about them.
@@ -182,9 +212,41 @@ pub(crate) fn seed(state: &mut State) -> Seed {
             key,
         });
     }
+    let root = state.users[2].clone();
+    let mut automation = Vec::new();
+    for (i, row) in AUTOMATION.iter().enumerate() {
+        let key = format!("fake-automation-key-{i:02}-{}", "x".repeat(12));
+        let mut token = StoredToken::new(
+            &root,
+            &key,
+            row.name,
+            row.scope,
+            row.services.iter().map(|&s| services[s].clone()).collect(),
+            now - day * row.created_days_ago as i32,
+            None,
+        );
+        let id = format!("5eEdAuto{:02}{}", i, "0".repeat(12));
+        token.id = id.clone();
+        token.automation = Some(Automation {
+            role: row.role.to_string(),
+            tls_access: false,
+        });
+        if let Some(days) = row.last_used_days_ago {
+            token.last_used_at = Some(now - day * days as i32);
+            token.ip = Some("203.0.113.196".to_string());
+            token.user_agent = Some("Fastly-Exporter (9.0.0)".to_string());
+        }
+        state.insert(token);
+        automation.push(SeedToken {
+            id,
+            name: row.name.to_string(),
+            key,
+        });
+    }
     Seed {
         customer_id: CUSTOMER_ID.to_string(),
         services,
         users: seeded,
+        automation,
     }
 }

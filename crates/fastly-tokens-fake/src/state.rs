@@ -43,6 +43,15 @@ pub(crate) struct StoredToken {
     pub user_agent: Option<String>,
     pub key_hash: [u8; 32],
     pub revoked: bool,
+    /// Set for an automation token (then `user_id` is its creator).
+    pub automation: Option<Automation>,
+}
+
+/// What makes a token an automation token.
+#[derive(Debug, Clone)]
+pub(crate) struct Automation {
+    pub role: String,
+    pub tls_access: bool,
 }
 
 pub(crate) fn ts(t: DateTime<Utc>) -> String {
@@ -83,7 +92,75 @@ impl StoredToken {
             user_agent: None,
             key_hash: hash_key(key),
             revoked: false,
+            automation: None,
         }
+    }
+
+    /// An automation token item as `GET /automation-tokens` lists it (recorded 2025 key set:
+    /// `scopes` as a space-delimited string, `services` `null` when unrestricted).
+    pub fn to_automation_list_json(&self) -> Value {
+        let a = self.automation.clone().unwrap_or(Automation {
+            role: "engineer".to_string(),
+            tls_access: false,
+        });
+        json!({
+            "id": self.id,
+            "creator_id": self.user_id,
+            "customer_id": self.customer_id,
+            "name": self.name,
+            "access_token": "",
+            "role": a.role,
+            "ip": self.ip,
+            "user_agent": self.user_agent,
+            "scopes": self.scope,
+            "services": if self.services.is_empty() { Value::Null } else { json!(self.services) },
+            "service_id": null,
+            "sudo_expires_at": null,
+            "last_used_at": opt_ts(self.last_used_at),
+            "created_at": ts(self.created_at),
+            "expires_at": opt_ts(self.expires_at),
+            "tls_access": a.tls_access,
+        })
+    }
+
+    /// As `GET /automation-tokens/{id}` returns it: `scope`, no customer, creator or TLS flag.
+    pub fn to_automation_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "services": if self.services.is_empty() { Value::Null } else { json!(self.services) },
+            "name": self.name,
+            "role": self.automation.as_ref().map_or("engineer", |a| a.role.as_str()),
+            "access_token": "",
+            "scope": self.scope,
+            "ip": self.ip,
+            "created_at": ts(self.created_at),
+            "last_used_at": opt_ts(self.last_used_at),
+            "expires_at": opt_ts(self.expires_at),
+            "user_agent": self.user_agent,
+        })
+    }
+
+    /// The create response, with the 2025 sentinels: `""` for every unset value.
+    pub fn to_automation_created_json(&self, access_token: &str) -> Value {
+        let a = self.automation.clone().unwrap_or(Automation {
+            role: "engineer".to_string(),
+            tls_access: false,
+        });
+        json!({
+            "id": self.id,
+            "services": self.services,
+            "name": self.name,
+            "role": a.role,
+            "access_token": access_token,
+            "scope": self.scope,
+            "ip": "",
+            "created_at": ts(self.created_at),
+            "last_used_at": "",
+            "expires_at": self.expires_at.map_or(String::new(), ts),
+            "user_agent": "",
+            "tls_access": a.tls_access,
+            "customer_id": self.customer_id,
+        })
     }
 
     /// The field set and nulls of the real GET responses.
@@ -174,6 +251,8 @@ pub(crate) struct State {
     pub hourly_limit: u32,
     pub clock_offset: Duration,
     pub fixed_now: Option<DateTime<Utc>>,
+    /// End of each user's sudo window (`POST /sudo`).
+    pub sudo_until: HashMap<String, DateTime<Utc>>,
 }
 
 impl State {
@@ -186,6 +265,7 @@ impl State {
             hourly_limit,
             clock_offset: Duration::zero(),
             fixed_now: None,
+            sudo_until: HashMap::new(),
         }
     }
 

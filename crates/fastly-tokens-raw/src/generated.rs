@@ -8,6 +8,158 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
+    /**The role the token acts with. Known values: `engineer`, `billing`,
+`user` (and, in Fastly's newest SDK, `tls_admin`, `tls_viewer` and
+Next-Gen WAF roles). Not an enum: new roles may appear.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[serde(transparent)]
+    pub struct AutomationRole(pub ::std::string::String);
+    impl ::std::ops::Deref for AutomationRole {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AutomationRole> for ::std::string::String {
+        fn from(value: AutomationRole) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for AutomationRole {
+        fn from(value: ::std::string::String) -> Self {
+            Self(value)
+        }
+    }
+    impl ::std::fmt::Display for AutomationRole {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            self.0.fmt(f)
+        }
+    }
+    impl ::std::str::FromStr for AutomationRole {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self(value.to_string()))
+        }
+    }
+    /**The created automation token with its secret. Unset values come back as
+sentinels rather than `null`: `""` (ip, user_agent, last_used_at,
+expires_at; recorded 2025) or `0001-01-01T00:00:00Z` (last_used_at;
+recorded 2024). The timestamps are therefore plain strings here.
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct AutomationTokenCreatedResponse {
+        ///The secret to send as `Fastly-Key`. Returned only here.
+        pub access_token: ::std::string::String,
+        ///RFC 3339.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub customer_id: ::std::option::Option<::std::string::String>,
+        ///RFC 3339, `""` or `null` (never expires).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub expires_at: ::std::option::Option<::std::string::String>,
+        pub id: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ip: ::std::option::Option<::std::string::String>,
+        ///RFC 3339, `""` or `0001-01-01T00:00:00Z` (unset).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub last_used_at: ::std::option::Option<::std::string::String>,
+        pub name: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub role: ::std::option::Option<AutomationRole>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub scope: ::std::option::Option<TokenScope>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub services: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tls_access: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user_agent: ::std::option::Option<::std::string::String>,
+    }
+    ///One page of automation tokens.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct AutomationTokenList {
+        pub data: ::std::vec::Vec<AutomationTokenListItem>,
+        pub meta: PaginationMeta,
+    }
+    ///An automation token as the list returns it. Unknown fields may appear and must be ignored.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct AutomationTokenListItem {
+        ///Always empty outside the create response.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub access_token: ::std::option::Option<::std::string::String>,
+        pub created_at: crate::time::Timestamp,
+        ///The user who created the token.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub creator_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub customer_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub expires_at: ::std::option::Option<crate::time::Timestamp>,
+        pub id: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ip: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub last_used_at: ::std::option::Option<crate::time::Timestamp>,
+        pub name: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub role: ::std::option::Option<AutomationRole>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub scopes: ::std::option::Option<TokenScope>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub service_id: ::std::option::Option<::std::string::String>,
+        ///Service ids the token is limited to; empty or `null` means every service.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub services: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sudo_expires_at: ::std::option::Option<crate::time::Timestamp>,
+        ///Whether the token may manage TLS.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tls_access: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user_agent: ::std::option::Option<::std::string::String>,
+    }
+    ///An automation token as `GET /automation-tokens/{id}` returns it (`scope`, no `customer_id`, `creator_id` or `tls_access`).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct AutomationTokenResponse {
+        ///Always empty outside the create response.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub access_token: ::std::option::Option<::std::string::String>,
+        pub created_at: crate::time::Timestamp,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub expires_at: ::std::option::Option<crate::time::Timestamp>,
+        pub id: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ip: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub last_used_at: ::std::option::Option<crate::time::Timestamp>,
+        pub name: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub role: ::std::option::Option<AutomationRole>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub scope: ::std::option::Option<TokenScope>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub services: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user_agent: ::std::option::Option<::std::string::String>,
+    }
+    ///`AutomationTokenServices`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct AutomationTokenServices {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub data: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    }
     ///`BulkRevokeItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(deny_unknown_fields)]
@@ -67,6 +219,21 @@ pub mod types {
             value.parse()
         }
     }
+    ///The create body (JSON). Without `services`, the token may use every service.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CreateAutomationTokenRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub expires_at: ::std::option::Option<crate::time::Timestamp>,
+        pub name: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub role: ::std::option::Option<AutomationRole>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub scope: ::std::option::Option<TokenScope>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub services: ::std::vec::Vec<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tls_access: ::std::option::Option<bool>,
+    }
     ///Fastly's error body.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct GenericTokenError {
@@ -77,6 +244,31 @@ pub mod types {
         pub detail: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub msg: ::std::option::Option<::std::string::String>,
+    }
+    ///`PaginationMeta`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct PaginationMeta {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub current_page: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub per_page: ::std::option::Option<i64>,
+        ///Items on all pages.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub record_count: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total_pages: ::std::option::Option<i64>,
+    }
+    ///Form fields of `POST /sudo`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    pub struct SudoRequest {
+        pub password: ::std::string::String,
+        pub username: ::std::string::String,
+    }
+    ///`SudoResponse`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct SudoResponse {
+        pub expiry_time: crate::time::Timestamp,
     }
     ///The created token, including its secret `access_token`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -230,7 +422,8 @@ enum: new scopes may appear.
 #[derive(Clone, Debug)]
 /**Client for Fastly user API tokens
 
-The eight `/tokens` operations of the Fastly API, described as the real
+The eight `/tokens` operations, the automation-token operations and
+`POST /sudo` of the Fastly API, described as the real
 api.fastly.com behaves (recorded responses), not as Fastly's published
 OpenAPI document declares them. Every deliberate difference from Fastly's
 own document is listed in `openapi/README.md`.
@@ -723,6 +916,305 @@ Arguments:
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
+    /**List the customer's automation tokens, a page at a time
+
+Paginated with `page` and `per_page`; the body's `meta` gives the page
+count. There is no `Link` header and no `links` object: follow
+`meta.total_pages`. Items use the key `scopes` (a space-delimited
+string), not `scope`.
+
+
+Sends a `GET` request to `/automation-tokens`
+
+Arguments:
+- `page`: 1-based page number.
+- `per_page`: Items per page. The server's default and maximum are undocumented; 100 is known to work.
+*/
+    pub async fn list_automation_tokens<'a>(
+        &'a self,
+        page: Option<::std::num::NonZeroU64>,
+        per_page: Option<::std::num::NonZeroU64>,
+    ) -> Result<
+        ResponseValue<types::AutomationTokenList>,
+        Error<types::GenericTokenError>,
+    > {
+        let url = format!("{}/automation-tokens", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("page", &page))
+            .query(&progenitor_client::QueryParam::new("per_page", &per_page))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "list_automation_tokens",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            401u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            403u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /**Create an automation token
+
+Only superusers, from a user token in sudo mode (`POST /sudo` first;
+403 "You must POST /sudo to access this endpoint" otherwise). Accounts
+with forced SSO or two-factor authentication cannot create them. A JSON
+body, not a form. Answers 200. The new `access_token` is returned once,
+in this response only; unset fields may come back as `""` or
+`0001-01-01T00:00:00Z` instead of `null`.
+
+
+Sends a `POST` request to `/automation-tokens`
+
+*/
+    pub async fn create_automation_token<'a>(
+        &'a self,
+        body: &'a types::CreateAutomationTokenRequest,
+    ) -> Result<
+        ResponseValue<types::AutomationTokenCreatedResponse>,
+        Error<types::GenericTokenError>,
+    > {
+        let url = format!("{}/automation-tokens", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "create_automation_token",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            401u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            403u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            422u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            429u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /**Get an automation token by id
+
+Uses the key `scope`; has no `customer_id`, `creator_id` or `tls_access`.
+
+Sends a `GET` request to `/automation-tokens/{automation_token_id}`
+
+Arguments:
+- `automation_token_id`: Alphanumeric (base62) automation token id.
+*/
+    pub async fn get_automation_token<'a>(
+        &'a self,
+        automation_token_id: &'a str,
+    ) -> Result<
+        ResponseValue<types::AutomationTokenResponse>,
+        Error<types::GenericTokenError>,
+    > {
+        let url = format!(
+            "{}/automation-tokens/{}", self.baseurl, encode_path(& automation_token_id
+            .to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "get_automation_token",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            401u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            403u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            404u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /**List the services an automation token is limited to
+
+No recording exists; the shape is the SDKs' (`{"data":[ids]}`).
+
+Sends a `GET` request to `/automation-tokens/{automation_token_id}/services`
+
+Arguments:
+- `automation_token_id`: Alphanumeric (base62) automation token id.
+- `page`: 1-based page number.
+- `per_page`: Items per page. The server's default and maximum are undocumented; 100 is known to work.
+*/
+    pub async fn list_automation_token_services<'a>(
+        &'a self,
+        automation_token_id: &'a str,
+        page: Option<::std::num::NonZeroU64>,
+        per_page: Option<::std::num::NonZeroU64>,
+    ) -> Result<
+        ResponseValue<types::AutomationTokenServices>,
+        Error<types::GenericTokenError>,
+    > {
+        let url = format!(
+            "{}/automation-tokens/{}/services", self.baseurl, encode_path(&
+            automation_token_id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("page", &page))
+            .query(&progenitor_client::QueryParam::new("per_page", &per_page))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "list_automation_token_services",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            401u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            403u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            404u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /**Enter sudo mode for a few minutes
+
+Re-authenticates the user of the `Fastly-Key` with their password.
+Answers 200 with the end of the sudo window (recorded: five minutes).
+
+
+Sends a `POST` request to `/sudo`
+
+*/
+    pub async fn enter_sudo<'a>(
+        &'a self,
+        body: &'a types::SudoRequest,
+    ) -> Result<ResponseValue<types::SudoResponse>, Error<types::GenericTokenError>> {
+        let url = format!("{}/sudo", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .form_urlencoded(&body)?
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "enter_sudo",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            401u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            403u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            429u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
 }
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
@@ -738,12 +1230,22 @@ pub const CONTENT_TYPE_OVERRIDES: &[(&str, &str)] = &[
 pub mod operation_ids {
     ///`DELETE /tokens`
     pub const BULK_REVOKE_TOKENS: &str = "bulk_revoke_tokens";
+    ///`POST /automation-tokens`
+    pub const CREATE_AUTOMATION_TOKEN: &str = "create_automation_token";
     ///`POST /tokens`
     pub const CREATE_TOKEN: &str = "create_token";
+    ///`POST /sudo`
+    pub const ENTER_SUDO: &str = "enter_sudo";
+    ///`GET /automation-tokens/{automation_token_id}`
+    pub const GET_AUTOMATION_TOKEN: &str = "get_automation_token";
     ///`GET /tokens/{token_id}`
     pub const GET_TOKEN: &str = "get_token";
     ///`GET /tokens/self`
     pub const GET_TOKEN_CURRENT: &str = "get_token_current";
+    ///`GET /automation-tokens/{automation_token_id}/services`
+    pub const LIST_AUTOMATION_TOKEN_SERVICES: &str = "list_automation_token_services";
+    ///`GET /automation-tokens`
+    pub const LIST_AUTOMATION_TOKENS: &str = "list_automation_tokens";
     ///`GET /customer/{customer_id}/tokens`
     pub const LIST_TOKENS_CUSTOMER: &str = "list_tokens_customer";
     ///`GET /tokens`

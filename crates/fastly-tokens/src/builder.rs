@@ -160,6 +160,7 @@ impl ClientBuilder {
                 retry: self.retry,
                 bulk_chunk_size: self.bulk_chunk_size,
                 last_rate_limit: Mutex::new(None),
+                sudo_until: Mutex::new(None),
                 base_url: base,
             }),
         })

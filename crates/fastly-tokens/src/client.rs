@@ -57,6 +57,8 @@ pub(crate) struct Inner {
     pub(crate) retry: RetryPolicy,
     pub(crate) bulk_chunk_size: usize,
     pub(crate) last_rate_limit: Mutex<Option<RateLimit>>,
+    /// End of the sudo window this client last entered (`POST /sudo`).
+    pub(crate) sudo_until: Mutex<Option<chrono::DateTime<chrono::Utc>>>,
     pub(crate) base_url: String,
 }
 
@@ -109,6 +111,24 @@ impl Client {
             })
             .as_ref()
             .map_err(|e| Error::Config(e.clone()))
+    }
+
+    /// Remembers the end of a sudo window entered with this client.
+    pub(crate) fn record_sudo(&self, until: chrono::DateTime<chrono::Utc>) {
+        *self
+            .inner
+            .sudo_until
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(until);
+    }
+
+    /// The end of the sudo window this client last entered, if any.
+    pub(crate) fn sudo_until(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        *self
+            .inner
+            .sudo_until
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub(crate) fn bulk_chunk_size(&self) -> usize {

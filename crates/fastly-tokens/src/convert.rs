@@ -5,12 +5,15 @@ use fastly_tokens_raw::types as raw;
 
 use fastly_tokens_raw::ResponseValue;
 
+use crate::automation::model::{
+    AutomationToken, CreatedAutomationToken, Role, is_unset_time, non_empty,
+};
 use crate::client::Op;
 use crate::error::{
     ApiError, Auth, CreatedUndecoded, DecodeError, Error, InvalidInput, Timeout, TransportError,
     TransportKind,
 };
-use crate::ids::{CustomerId, ServiceId, TokenId, UserId};
+use crate::ids::{AutomationTokenId, CustomerId, ServiceId, TokenId, UserId};
 use crate::model::{CreatedToken, ScopeSet, Token};
 use crate::ratelimit::RateLimit;
 
@@ -32,6 +35,14 @@ fn id<T>(
             len,
         ))
     })
+}
+
+/// Service ids as Fastly lists them, validated.
+pub(crate) fn service_list(
+    operation: &'static str,
+    values: Vec<String>,
+) -> Result<Vec<ServiceId>, Error> {
+    service_ids(operation, values)
 }
 
 fn service_ids(operation: &'static str, values: Vec<String>) -> Result<Vec<ServiceId>, Error> {
@@ -113,19 +124,28 @@ pub(crate) fn token(operation: &'static str, t: raw::TokenResponse) -> Result<To
     build(operation, fields!(t, Some))
 }
 
-/// What a 2xx answer to `create_token` held: the token, or bytes that did not decode.
+/// A listing: every token converted, or the first that fails.
+pub(crate) fn tokens(
+    operation: &'static str,
+    list: Vec<raw::TokenResponse>,
+) -> Result<Vec<Token>, Error> {
+    list.into_iter().map(|t| token(operation, t)).collect()
+}
+
+/// What a 2xx answer to a create held: the token (`T`, a generated created-token type), or
+/// bytes that did not decode.
 #[derive(Debug)]
-pub(crate) enum CreateAnswer {
-    Token(Box<raw::TokenCreatedResponse>),
+pub(crate) enum CreateAnswer<T> {
+    Token(Box<T>),
     Undecoded { body: bytes::Bytes, reason: String },
 }
 
 /// Any 2xx answer to a create is kept: Fastly answers 200, several of its SDK documents say
 /// 201, and either way the token exists. An undecodable body is kept too, for [`created`] to
 /// recover the secret from.
-pub(crate) async fn accept_created(
-    result: Result<ResponseValue<raw::TokenCreatedResponse>, RawError>,
-) -> Result<ResponseValue<CreateAnswer>, RawError> {
+pub(crate) async fn accept_created<T: serde::de::DeserializeOwned>(
+    result: Result<ResponseValue<T>, RawError>,
+) -> Result<ResponseValue<CreateAnswer<T>>, RawError> {
     const OK: reqwest::StatusCode = reqwest::StatusCode::OK;
     match result {
         Ok(value) => {
@@ -134,7 +154,7 @@ pub(crate) async fn accept_created(
             Ok(ResponseValue::new(token, status, headers))
         }
         Err(RawError::InvalidResponsePayload(body, _)) => {
-            let reason = decode_reason::<raw::TokenCreatedResponse>(&body);
+            let reason = decode_reason::<T>(&body);
             let answer = CreateAnswer::Undecoded { body, reason };
             Ok(ResponseValue::new(answer, OK, Default::default()))
         }
@@ -144,10 +164,10 @@ pub(crate) async fn accept_created(
                 .bytes()
                 .await
                 .map_err(RawError::ResponseBodyError)?;
-            let answer = match serde_json::from_slice::<raw::TokenCreatedResponse>(&body) {
+            let answer = match serde_json::from_slice::<T>(&body) {
                 Ok(token) => CreateAnswer::Token(Box::new(token)),
                 Err(_) => {
-                    let reason = decode_reason::<raw::TokenCreatedResponse>(&body);
+                    let reason = decode_reason::<T>(&body);
                     CreateAnswer::Undecoded { body, reason }
                 }
             };
@@ -175,7 +195,9 @@ pub(crate) fn accept_revoked(
 }
 
 /// The public [`CreatedToken`] from a create's answer; never drops a secret the answer held.
-pub(crate) fn created(answer: ResponseValue<CreateAnswer>) -> Result<CreatedToken, Error> {
+pub(crate) fn created(
+    answer: ResponseValue<CreateAnswer<raw::TokenCreatedResponse>>,
+) -> Result<CreatedToken, Error> {
     const OP: &str = "create_token";
     let status = answer.status().as_u16();
     match answer.into_inner() {
@@ -188,30 +210,160 @@ pub(crate) fn created(answer: ResponseValue<CreateAnswer>) -> Result<CreatedToke
                     token,
                     access_token,
                 }),
-                Err(e) => Err(salvaged(status, token_id, reason_of(&e), access_token)),
+                Err(e) => Err(salvaged(OP, status, token_id, reason_of(&e), access_token)),
             }
         }
+        CreateAnswer::Undecoded { body, reason } => Err(undecoded(OP, status, &body, reason)),
+    }
+}
+
+/// A create's 2xx answer that did not decode: the secret in it, if any, goes to the caller in
+/// [`Error::CreatedUndecoded`]; without one, a decode error that says a token may exist.
+fn undecoded(operation: &'static str, status: u16, body: &[u8], reason: String) -> Error {
+    let value: Option<serde_json::Value> = serde_json::from_slice(body).ok();
+    let mut value = value.unwrap_or_default();
+    let secret = match value.get_mut("access_token").map(serde_json::Value::take) {
+        Some(serde_json::Value::String(s)) if !s.is_empty() => Some(s),
+        _ => None,
+    };
+    let token_id = value
+        .get("id")
+        .and_then(serde_json::Value::as_str)
+        .and_then(|id| TokenId::new(id).ok());
+    match secret {
+        Some(secret) => salvaged(operation, status, token_id, reason, secret.into()),
+        None => Error::Decode(DecodeError::new(
+            operation,
+            Some(status),
+            reason,
+            body.len(),
+        )),
+    }
+}
+
+/// An automation token from a list item (`scopes` string, `creator_id`, `tls_access`).
+pub(crate) fn automation_item(
+    operation: &'static str,
+    t: raw::AutomationTokenListItem,
+) -> Result<AutomationToken, Error> {
+    Ok(AutomationToken {
+        id: id(operation, "id", t.id, AutomationTokenId::new)?,
+        name: t.name,
+        role: t.role.map(|r| Role::from_wire(r.0)),
+        scope: ScopeSet::from_string(t.scopes.map(|s| s.0).unwrap_or_default()),
+        services: service_ids(operation, t.services.unwrap_or_default())?,
+        customer_id: t
+            .customer_id
+            .map(|c| id(operation, "customer_id", c, CustomerId::new))
+            .transpose()?,
+        creator_id: t
+            .creator_id
+            .map(|c| id(operation, "creator_id", c, UserId::new))
+            .transpose()?,
+        created_at: t.created_at.0,
+        last_used_at: t.last_used_at.map(|t| t.0).filter(|t| !is_unset_time(t)),
+        expires_at: t.expires_at.map(|t| t.0).filter(|t| !is_unset_time(t)),
+        ip: non_empty(t.ip),
+        user_agent: non_empty(t.user_agent),
+        tls_access: t.tls_access,
+    })
+}
+
+/// An automation token from `GET /automation-tokens/{id}` (`scope`; no customer, creator or
+/// TLS flag).
+pub(crate) fn automation_token(
+    operation: &'static str,
+    t: raw::AutomationTokenResponse,
+) -> Result<AutomationToken, Error> {
+    Ok(AutomationToken {
+        id: id(operation, "id", t.id, AutomationTokenId::new)?,
+        name: t.name,
+        role: t.role.map(|r| Role::from_wire(r.0)),
+        scope: ScopeSet::from_string(t.scope.map(|s| s.0).unwrap_or_default()),
+        services: service_ids(operation, t.services.unwrap_or_default())?,
+        customer_id: None,
+        creator_id: None,
+        created_at: t.created_at.0,
+        last_used_at: t.last_used_at.map(|t| t.0).filter(|t| !is_unset_time(t)),
+        expires_at: t.expires_at.map(|t| t.0).filter(|t| !is_unset_time(t)),
+        ip: non_empty(t.ip),
+        user_agent: non_empty(t.user_agent),
+        tls_access: None,
+    })
+}
+
+/// A create answer's timestamp: `""` and year 1 are "unset"; anything else must be RFC 3339.
+fn sentinel_time(
+    operation: &'static str,
+    field: &str,
+    value: Option<String>,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, Error> {
+    let Some(value) = non_empty(value) else {
+        return Ok(None);
+    };
+    let len = value.len();
+    match value.parse::<fastly_tokens_raw::time::Timestamp>() {
+        Ok(t) if is_unset_time(&t.0) => Ok(None),
+        Ok(t) => Ok(Some(t.0)),
+        Err(_) => Err(Error::Decode(DecodeError::new(
+            operation,
+            Some(200),
+            format!("`{field}` has an invalid value, expected an RFC 3339 date-time string"),
+            len,
+        ))),
+    }
+}
+
+/// The public [`CreatedAutomationToken`] from a create's answer; like [`created`], it never
+/// drops a secret the answer held.
+pub(crate) fn created_automation(
+    answer: ResponseValue<CreateAnswer<raw::AutomationTokenCreatedResponse>>,
+) -> Result<CreatedAutomationToken, Error> {
+    const OP: &str = "create_automation_token";
+    let status = answer.status().as_u16();
+    let t = match answer.into_inner() {
+        CreateAnswer::Token(t) => *t,
         CreateAnswer::Undecoded { body, reason } => {
-            let value: Option<serde_json::Value> = serde_json::from_slice(&body).ok();
-            let mut value = value.unwrap_or_default();
-            let secret = match value.get_mut("access_token").map(serde_json::Value::take) {
-                Some(serde_json::Value::String(s)) if !s.is_empty() => Some(s),
-                _ => None,
-            };
-            let token_id = value
-                .get("id")
-                .and_then(serde_json::Value::as_str)
-                .and_then(|id| TokenId::new(id).ok());
-            match secret {
-                Some(secret) => Err(salvaged(status, token_id, reason, secret.into())),
-                None => Err(Error::Decode(DecodeError::new(
-                    OP,
-                    Some(status),
-                    reason,
-                    body.len(),
-                ))),
-            }
+            return Err(undecoded(OP, status, &body, reason));
         }
+    };
+    let mut t = t;
+    let access_token = secrecy::SecretString::from(std::mem::take(&mut t.access_token));
+    let token_id = TokenId::new(t.id.clone()).ok();
+    let build = |t: raw::AutomationTokenCreatedResponse| -> Result<AutomationToken, Error> {
+        let created_at = sentinel_time(OP, "created_at", t.created_at)?.ok_or_else(|| {
+            Error::Decode(DecodeError::new(
+                OP,
+                Some(status),
+                "field `created_at` is missing",
+                0,
+            ))
+        })?;
+        Ok(AutomationToken {
+            id: id(OP, "id", t.id, AutomationTokenId::new)?,
+            name: t.name,
+            role: t.role.map(|r| Role::from_wire(r.0)),
+            scope: ScopeSet::from_string(t.scope.map(|s| s.0).unwrap_or_default()),
+            services: service_ids(OP, t.services.unwrap_or_default())?,
+            customer_id: t
+                .customer_id
+                .map(|c| id(OP, "customer_id", c, CustomerId::new))
+                .transpose()?,
+            creator_id: None,
+            created_at,
+            last_used_at: sentinel_time(OP, "last_used_at", t.last_used_at)?,
+            expires_at: sentinel_time(OP, "expires_at", t.expires_at)?,
+            ip: non_empty(t.ip),
+            user_agent: non_empty(t.user_agent),
+            tls_access: t.tls_access,
+        })
+    };
+    match build(t) {
+        Ok(token) => Ok(CreatedAutomationToken {
+            token,
+            access_token,
+        }),
+        Err(e) => Err(salvaged(OP, status, token_id, reason_of(&e), access_token)),
     }
 }
 
@@ -223,6 +375,7 @@ fn reason_of(e: &Error) -> String {
 }
 
 fn salvaged(
+    operation: &'static str,
     status: u16,
     token_id: Option<TokenId>,
     reason: String,
@@ -235,6 +388,7 @@ fn salvaged(
         "a token was created but its answer did not decode; its secret is returned in the error"
     );
     Error::from(CreatedUndecoded {
+        operation,
         status,
         token_id,
         reason,

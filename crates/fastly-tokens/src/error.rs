@@ -166,7 +166,7 @@ impl Error {
             Error::Api(e) => Some(e.operation),
             Error::Transport(e) => Some(e.operation),
             Error::Decode(e) => Some(e.operation),
-            Error::CreatedUndecoded(_) => Some("create_token"),
+            Error::CreatedUndecoded(e) => Some(e.operation),
             Error::InvalidInput(_) | Error::Config(_) => None,
         }
     }
@@ -221,6 +221,11 @@ pub(crate) fn method_of(operation: &'static str) -> &'static str {
         "revoke_token_current" => "revoke_current_token",
         "bulk_revoke_tokens" => "revoke_tokens",
         "create_token" => "create_token",
+        "list_automation_tokens" => "list_automation_tokens",
+        "get_automation_token" => "get_automation_token",
+        "list_automation_token_services" => "automation_token_services",
+        "create_automation_token" => "create_automation_token",
+        "enter_sudo" => "enter_sudo",
         other => other,
     }
 }
@@ -298,8 +303,16 @@ impl ApiError {
             (401, _, Auth::Token) => {
                 "; check the API token the client was given: it may be wrong, expired or revoked"
             }
+            (403, _, _)
+                if self
+                    .message
+                    .as_deref()
+                    .is_some_and(|m| m.contains("POST /sudo")) =>
+            {
+                "; enter sudo mode first (re-authenticate with the password), then retry within its window"
+            }
             (403, _, _) => {
-                "; the token lacks the rights for this (read-only scope, sudo, or another customer)"
+                "; the token lacks the rights for this (read-only scope, sudo, superuser role, or another customer)"
             }
             (404, _, _) => "; it does not exist or was already revoked",
             (429, _, _) => {
@@ -510,11 +523,13 @@ impl DecodeError {
 /// ```
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "create_token: Fastly created a token{} (status {status}) and returned its access token, but the rest of the answer could not be decoded ({reason}); the access token is kept in this error: store it, or revoke the token",
+    "{}: Fastly created a token{} (status {status}) and returned its access token, but the rest of the answer could not be decoded ({reason}); the access token is kept in this error: store it, or revoke the token",
+    method_of(self.operation),
     token_id.as_ref().map(|id| format!(" with id {id}")).unwrap_or_default()
 )]
 #[non_exhaustive]
 pub struct CreatedUndecoded {
+    pub(crate) operation: &'static str,
     pub(crate) status: u16,
     pub(crate) token_id: Option<TokenId>,
     pub(crate) reason: String,

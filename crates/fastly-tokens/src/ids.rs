@@ -133,6 +133,22 @@ id_type!(
     "token id"
 );
 id_type!(
+    /// The id of an automation token (not its secret). Automation tokens are revoked through
+    /// the user-token route, so [`AutomationTokenId::as_token_id`] gives the same id as a
+    /// [`TokenId`].
+    AutomationTokenId,
+    "automation token id"
+);
+
+impl AutomationTokenId {
+    /// The same id as a [`TokenId`], for `DELETE /tokens/{id}` (how Fastly revokes automation
+    /// tokens). Both types validate alike, so this cannot fail.
+    pub fn as_token_id(&self) -> TokenId {
+        TokenId(self.0.clone())
+    }
+}
+
+id_type!(
     /// The id of a Fastly customer (account).
     CustomerId,
     "customer id"

@@ -86,6 +86,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod automation;
 mod builder;
 mod client;
 mod convert;
@@ -98,6 +99,9 @@ mod ratelimit;
 mod retry;
 mod tokens;
 
+pub use automation::create::CreateAutomationTokenBuilder;
+pub use automation::model::{AutomationToken, CreatedAutomationToken, Role};
+pub use automation::{AUTOMATION_PAGE_SIZE, AutomationTokenPage, MAX_AUTOMATION_PAGES};
 pub use builder::{
     ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_BASE_URL, DEFAULT_BULK_CHUNK_SIZE,
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_OPERATION_TIMEOUT, TOKEN_ENV,
@@ -107,7 +111,7 @@ pub use error::{
     ApiError, ConfigError, CreatedUndecoded, DecodeError, Error, InvalidInput, Timeout,
     TransportError, TransportKind,
 };
-pub use ids::{CustomerId, ServiceId, TokenId, UserId};
+pub use ids::{AutomationTokenId, CustomerId, ServiceId, TokenId, UserId};
 pub use model::{BROWSER_SESSION_NAME, CreatedToken, Scope, ScopeSet, Token};
 pub use ratelimit::RateLimit;
 pub use retry::RetryPolicy;

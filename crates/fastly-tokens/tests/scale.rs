@@ -94,6 +94,7 @@ async fn bulk_revoke_of_10_000_ids_under_faults_accounts_for_every_id() {
             .iter()
             .map(|u| u.tokens.len())
             .sum::<usize>()
+            + fake.seed().automation.len()
     );
 
     // The outcome equals a fault-free run's, modulo the failures it named.

@@ -8,7 +8,7 @@ use fastly_tokens_raw::bulk::BulkRevokeRequest;
 
 use crate::client::{Client, Op};
 use crate::error::Error;
-use crate::ids::TokenId;
+use crate::ids::{AutomationTokenId, TokenId};
 use crate::tokens::RevokeOutcome;
 
 /// What happened to one id of a bulk revoke.
@@ -99,7 +99,18 @@ fn stops_everything(error: &Error) -> bool {
     error.is_unauthorized() || error.is_rate_limited()
 }
 
-pub(crate) async fn revoke<I>(client: &Client, ids: I) -> BulkRevokeReport
+/// How a refused chunk's ids are looked up to find which are already gone: each kind of token
+/// has its own read route, and a user-token lookup of an automation token's id would say "not
+/// found" about a live token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lookup {
+    /// `GET /tokens/{id}`.
+    UserToken,
+    /// `GET /automation-tokens/{id}`.
+    Automation,
+}
+
+pub(crate) async fn revoke<I>(client: &Client, ids: I, lookup: Lookup) -> BulkRevokeReport
 where
     I: IntoIterator,
     I::Item: Borrow<TokenId>,
@@ -119,6 +130,7 @@ where
         client,
         ids: &unique,
         statuses: vec![None; unique.len()],
+        lookup,
         requests: 0,
         lookups: 0,
         stop: None,
@@ -170,6 +182,7 @@ struct Run<'a> {
     client: &'a Client,
     ids: &'a [TokenId],
     statuses: Vec<Option<RevokeStatus>>,
+    lookup: Lookup,
     requests: usize,
     lookups: usize,
     /// Set after a 401 or 429: every later id fails with it, without requests.
@@ -259,7 +272,14 @@ impl Run<'_> {
         let mut remaining = Vec::with_capacity(part.len());
         for &i in part {
             self.lookups += 1;
-            match self.client.get_token(&self.ids[i]).await {
+            let found = match self.lookup {
+                Lookup::UserToken => self.client.get_token(&self.ids[i]).await.map(drop),
+                Lookup::Automation => match AutomationTokenId::new(self.ids[i].as_str()) {
+                    Ok(id) => self.client.get_automation_token(&id).await.map(drop),
+                    Err(e) => Err(e),
+                },
+            };
+            match found {
                 Err(e) if e.is_not_found() => self.statuses[i] = Some(RevokeStatus::AlreadyGone),
                 // Found, or the lookup failed: keep it, the revoke will tell.
                 _ => remaining.push(i),

@@ -97,11 +97,7 @@ impl Client {
         let value = self
             .run(op, self.auth(), &[], || raw.list_tokens_user())
             .await?;
-        value
-            .into_inner()
-            .into_iter()
-            .map(|t| convert::token(op.id, t))
-            .collect()
+        convert::tokens(op.id, value.into_inner())
     }
 
     /// Every token of a customer (`GET /customer/{customer_id}/tokens`); needs the right role.
@@ -125,11 +121,7 @@ impl Client {
                 raw.list_tokens_customer(customer.as_str())
             })
             .await?;
-        value
-            .into_inner()
-            .into_iter()
-            .map(|t| convert::token(op.id, t))
-            .collect()
+        convert::tokens(op.id, value.into_inner())
     }
 
     /// One token by id (`GET /tokens/{token_id}`).
@@ -239,7 +231,7 @@ impl Client {
         I::Item: std::borrow::Borrow<TokenId>,
     {
         self.keyed()?;
-        Ok(bulk::revoke(self, ids).await)
+        Ok(bulk::revoke(self, ids, bulk::Lookup::UserToken).await)
     }
 
     /// Starts creating a token (`POST /tokens`); finish with

@@ -2,7 +2,8 @@
 //! every workload against the canned server, client and server pinned to one core, N times,
 //! and prints medians and pair-by-pair ratios to the reqwest floor as Markdown. Also measures
 //! the rate-limit budget of revoking 10,000 tokens through the fake, and (with --build-cost)
-//! the clean release build of a one-call program per client.
+//! the clean release build of a one-call program per client, and the cost of parsing
+//! timestamps (the `timestamps` binary).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -162,6 +163,14 @@ fn main() {
     println!();
 
     rate_limit_budget();
+
+    println!("## Timestamps: the cost of parsing them when decoding a list");
+    println!();
+    match pinned(&dir.join("timestamps")).output() {
+        Ok(out) => print!("{}", String::from_utf8_lossy(&out.stdout)),
+        Err(e) => println!("(timestamps did not run: {e})"),
+    }
+    println!();
 
     if flag("--build-cost") {
         build_cost(&dir);
