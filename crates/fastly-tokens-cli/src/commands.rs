@@ -26,14 +26,14 @@ const LISTED: usize = 20;
 /// After this long without an answer, say on a terminal that the command is waiting.
 const NOTICE_AFTER: Duration = Duration::from_secs(2);
 
-struct Context {
-    client: Client,
+pub(crate) struct Context {
+    pub(crate) client: Client,
     endpoint: String,
-    json: bool,
-    now: DateTime<Utc>,
+    pub(crate) json: bool,
+    pub(crate) now: DateTime<Utc>,
     timeout: Duration,
-    keys: KeySource,
-    out: Out,
+    pub(crate) keys: KeySource,
+    pub(crate) out: Out,
     /// The in-process fake, kept alive for the command's duration.
     fake: Option<fastly_tokens_fake::FakeFastly>,
 }
@@ -58,7 +58,13 @@ impl Context {
                 .start()
                 .await
                 .map_err(|e| Failure::usage(format!("cannot start the fake server: {e}")))?;
-            let key = fake.seed().user("alice").key.clone();
+            // Automation tokens need a superuser: the fake's root; everything else runs as alice.
+            let who = if matches!(cli.command, Command::Automation(_)) {
+                "root"
+            } else {
+                "alice"
+            };
+            let key = fake.seed().user(who).key.clone();
             (
                 fake.base_url().to_string(),
                 Some(key),
@@ -93,12 +99,12 @@ impl Context {
     }
 
     /// A library error in the CLI's words.
-    fn fail(&self, e: &Error) -> Failure {
+    pub(crate) fn fail(&self, e: &Error) -> Failure {
         errors::failure(e, self.keys, false)
     }
 
     /// Awaits `work`; on a terminal, says so once when it takes longer than [`NOTICE_AFTER`].
-    async fn waiting<F: Future>(&self, work: F) -> F::Output {
+    pub(crate) async fn waiting<F: Future>(&self, work: F) -> F::Output {
         let work = std::pin::pin!(work);
         let mut work = work;
         tokio::select! {
@@ -117,7 +123,10 @@ impl Context {
     }
 
     /// Runs a library call: the waiting notice, and its error in the CLI's words.
-    async fn call<T>(&self, work: impl Future<Output = Result<T, Error>>) -> Result<T, Failure> {
+    pub(crate) async fn call<T>(
+        &self,
+        work: impl Future<Output = Result<T, Error>>,
+    ) -> Result<T, Failure> {
         self.waiting(work).await.map_err(|e| self.fail(&e))
     }
 
@@ -127,6 +136,11 @@ impl Context {
             .token(token.expose_secret())
             .build()
             .map_err(|e| self.fail(&e))
+    }
+
+    /// The fake's seeded user `handle`, when running against `--fake`.
+    pub(crate) fn fake_user(&self, handle: &str) -> Option<fastly_tokens_fake::SeedUser> {
+        self.fake.as_ref().map(|f| f.seed().user(handle).clone())
     }
 
     fn login(&self, args: &CredentialArgs) -> Result<Login, Failure> {
@@ -175,7 +189,7 @@ fn client_builder(
 }
 
 /// The password: prompted without echo on a terminal, else the first line of stdin.
-fn read_password(user: &str) -> Result<SecretString, Failure> {
+pub(crate) fn read_password(user: &str) -> Result<SecretString, Failure> {
     let password = if std::io::stdin().is_terminal() {
         rpassword::prompt_password(format!("Password for {}: ", clean(user)))
             .map_err(|e| Failure::usage(format!("cannot read the password: {e}")))?
@@ -212,7 +226,18 @@ pub async fn run(cli: Cli) -> Result<ExitClass, Failure> {
             unused_for,
             expiring_within,
             customer,
-        } => audit(&ctx, unused_for, expiring_within, customer.as_deref()).await,
+            kind,
+        } => {
+            audit(
+                &ctx,
+                unused_for,
+                expiring_within,
+                customer.as_deref(),
+                &kind,
+            )
+            .await
+        }
+        Command::Automation(command) => crate::automation::run(&ctx, command).await,
         Command::Rotate(args) => rotate(&ctx, args).await,
         Command::Schema { .. } => Ok(ExitClass::Success),
     }
@@ -271,7 +296,11 @@ async fn show(ctx: &Context, id: &str) -> Result<ExitClass, Failure> {
 
 /// Prints a new token and its secret, once. A closed stdout here is not a quiet ending: the
 /// token exists and its secret did not reach anyone.
-fn print_created(ctx: &Context, doc: &CreatedDoc, id: Option<&TokenId>) -> Result<(), Failure> {
+pub(crate) fn print_created(
+    ctx: &Context,
+    doc: &CreatedDoc,
+    id: Option<&TokenId>,
+) -> Result<(), Failure> {
     let printed = if ctx.json {
         ctx.out.json(doc)
     } else {
@@ -304,7 +333,7 @@ fn print_created(ctx: &Context, doc: &CreatedDoc, id: Option<&TokenId>) -> Resul
 
 /// The expiry of a new token: exactly one of a lifetime, a time, or "never", and never less
 /// than [`MIN_LIFETIME`] away.
-fn expiry(
+pub(crate) fn expiry(
     now: DateTime<Utc>,
     expires_in: Option<Duration>,
     expires_at: Option<DateTime<Utc>>,
@@ -337,7 +366,7 @@ fn expiry(
     Ok(Some(at))
 }
 
-fn scopes(values: &[String]) -> Result<Vec<Scope>, Failure> {
+pub(crate) fn scopes(values: &[String]) -> Result<Vec<Scope>, Failure> {
     let mut scopes = Vec::new();
     for value in values {
         let mut words = value.split_whitespace().peekable();
@@ -457,7 +486,12 @@ fn read_ids(path: &str) -> Result<Vec<String>, Failure> {
 }
 
 /// Asks on a terminal; elsewhere only `--yes` goes ahead. `listing` says what will happen.
-fn confirm(listing: &[String], question: &str, yes: bool, nothing: &str) -> Result<(), Failure> {
+pub(crate) fn confirm(
+    listing: &[String],
+    question: &str,
+    yes: bool,
+    nothing: &str,
+) -> Result<(), Failure> {
     if yes {
         return Ok(());
     }
@@ -482,7 +516,7 @@ fn confirm(listing: &[String], question: &str, yes: bool, nothing: &str) -> Resu
 }
 
 /// "name (id)" lines for the first [`LISTED`] tokens, then a count of the rest.
-fn listing(entries: &[(TokenId, Option<String>)], verb: &str) -> Vec<String> {
+pub(crate) fn listing(entries: &[(TokenId, Option<String>)], verb: &str) -> Vec<String> {
     let mut lines: Vec<String> = entries
         .iter()
         .take(LISTED)
@@ -507,7 +541,7 @@ fn status_word(outcome: Outcome) -> &'static str {
     }
 }
 
-fn print_revoke(ctx: &Context, doc: &RevokeDoc) -> Result<(), Failure> {
+pub(crate) fn print_revoke(ctx: &Context, doc: &RevokeDoc) -> Result<(), Failure> {
     if ctx.json {
         return ctx.out.json(doc);
     }
@@ -598,8 +632,9 @@ async fn revoke(ctx: &Context, args: RevokeArgs) -> Result<ExitClass, Failure> {
             clean(me.name())
         )));
     }
-    // Names for the listing; a failed listing only costs the names.
-    let names: HashMap<TokenId, String> = ctx
+    // Names for the listing; a failed listing only costs the names. Automation tokens are
+    // named too (when this API token may list them), and revoked through their own path.
+    let mut names: HashMap<TokenId, String> = ctx
         .waiting(ctx.client.list_tokens())
         .await
         .map(|tokens| {
@@ -609,6 +644,21 @@ async fn revoke(ctx: &Context, args: RevokeArgs) -> Result<ExitClass, Failure> {
                 .collect()
         })
         .unwrap_or_default();
+    let automation: HashMap<TokenId, String> = ctx
+        .waiting(ctx.client.list_automation_tokens())
+        .await
+        .map(|tokens| {
+            tokens
+                .into_iter()
+                .map(|t| (t.id().as_token_id(), t.name().to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.extend(
+        automation
+            .iter()
+            .map(|(id, name)| (id.clone(), format!("{name} (automation)"))),
+    );
     let entries: Vec<(TokenId, Option<String>)> = ids
         .iter()
         .map(|id| (id.clone(), names.get(id).cloned()))
@@ -633,9 +683,35 @@ async fn revoke(ctx: &Context, args: RevokeArgs) -> Result<ExitClass, Failure> {
         args.yes,
         "nothing was revoked",
     )?;
-    let report = ctx.call(ctx.client.revoke_tokens(&ids)).await?;
-    let results: Vec<TokenResult> = report
-        .entries()
+    let (automation_ids, user_ids): (Vec<&TokenId>, Vec<&TokenId>) =
+        ids.iter().partition(|id| automation.contains_key(*id));
+    let mut statuses: HashMap<TokenId, RevokeStatus> = HashMap::new();
+    if !user_ids.is_empty() {
+        let report = ctx.call(ctx.client.revoke_tokens(user_ids)).await?;
+        statuses.extend(report.entries().iter().cloned());
+    }
+    if !automation_ids.is_empty() {
+        let as_automation: Vec<fastly_tokens::AutomationTokenId> = automation_ids
+            .iter()
+            .filter_map(|id| id.as_str().parse().ok())
+            .collect();
+        let report = ctx
+            .call(ctx.client.revoke_automation_tokens(&as_automation))
+            .await?;
+        statuses.extend(report.entries().iter().cloned());
+    }
+    let entries: Vec<(TokenId, RevokeStatus)> = ids
+        .iter()
+        .filter_map(|id| statuses.remove(id).map(|s| (id.clone(), s)))
+        .collect();
+    let failed_errors: Vec<&Error> = entries
+        .iter()
+        .filter_map(|(_, s)| match s {
+            RevokeStatus::Failed(e) => Some(e.as_ref()),
+            _ => None,
+        })
+        .collect();
+    let results: Vec<TokenResult> = entries
         .iter()
         .map(|(id, status)| {
             let (status, error) = match status {
@@ -659,7 +735,7 @@ async fn revoke(ctx: &Context, args: RevokeArgs) -> Result<ExitClass, Failure> {
     if doc.failed == 0 {
         return Ok(ExitClass::Success);
     }
-    let classes: Vec<ExitClass> = report.failed().map(|(_, e)| errors::class(e)).collect();
+    let classes: Vec<ExitClass> = failed_errors.iter().map(|e| errors::class(e)).collect();
     let class = if doc.failed == doc.results.len() && classes.iter().all(|c| *c == classes[0]) {
         classes[0]
     } else {
@@ -677,7 +753,7 @@ async fn revoke(ctx: &Context, args: RevokeArgs) -> Result<ExitClass, Failure> {
 }
 
 /// Distinct ids in input order, and the ids that were given more than once.
-fn dedupe(ids: Vec<TokenId>) -> (Vec<TokenId>, Vec<TokenId>) {
+pub(crate) fn dedupe(ids: Vec<TokenId>) -> (Vec<TokenId>, Vec<TokenId>) {
     let mut seen: FxHashSet<TokenId> = FxHashSet::default();
     let mut repeated: FxHashSet<TokenId> = FxHashSet::default();
     let mut distinct = Vec::with_capacity(ids.len());
@@ -727,26 +803,68 @@ async fn revoke_current(ctx: &Context, args: &RevokeArgs) -> Result<ExitClass, F
     Ok(ExitClass::Success)
 }
 
+/// What an audit looks at, for either kind of token.
+pub(crate) struct Audited<'a> {
+    pub id: String,
+    pub name: &'a str,
+    pub kind: &'static str,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub global: bool,
+    pub unrestricted: bool,
+}
+
+impl<'a> Audited<'a> {
+    fn user(t: &'a Token) -> Self {
+        Self {
+            id: t.id().to_string(),
+            name: t.name(),
+            kind: "user",
+            expires_at: t.expires_at(),
+            last_used_at: t.last_used_at(),
+            global: t.scopes().is_global(),
+            unrestricted: t.is_unrestricted(),
+        }
+    }
+    fn automation(t: &'a fastly_tokens::AutomationToken) -> Self {
+        Self {
+            id: t.id().to_string(),
+            name: t.name(),
+            kind: "automation",
+            expires_at: t.expires_at(),
+            last_used_at: t.last_used_at(),
+            global: t.scopes().is_global(),
+            unrestricted: t.is_unrestricted(),
+        }
+    }
+}
+
 /// Audit findings, as stable codes (JSON) and readable text.
 fn findings(
-    t: &Token,
+    t: &Audited<'_>,
     now: DateTime<Utc>,
     unused_for: Duration,
     expiring_within: Duration,
 ) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
-    if t.is_expired_at(now) {
-        out.push((
-            "expired",
-            format!("expired {}", output::when(t.expires_at(), "")),
-        ));
-    } else if t.expires_within(expiring_within, now) {
-        out.push((
-            "expiring_soon",
-            format!("expires {}", output::when(t.expires_at(), "")),
-        ));
+    let window = chrono::Duration::from_std(expiring_within).unwrap_or(chrono::Duration::MAX);
+    match t.expires_at {
+        Some(at) if at <= now => {
+            out.push(("expired", format!("expired {}", output::when(Some(at), ""))))
+        }
+        Some(at)
+            if now
+                .checked_add_signed(window)
+                .is_none_or(|limit| at <= limit) =>
+        {
+            out.push((
+                "expiring_soon",
+                format!("expires {}", output::when(Some(at), "")),
+            ));
+        }
+        _ => {}
     }
-    match t.last_used_at() {
+    match t.last_used_at {
         None => out.push(("never_used", "never used".to_string())),
         Some(at) => {
             let idle = now.signed_duration_since(at);
@@ -755,7 +873,7 @@ fn findings(
             }
         }
     }
-    if t.scopes().is_global() && t.is_unrestricted() {
+    if t.global && t.unrestricted {
         out.push(("over_broad", "global scope on every service".to_string()));
     }
     out
@@ -766,32 +884,61 @@ async fn audit(
     unused_for: Duration,
     expiring_within: Duration,
     customer: Option<&str>,
+    kind: &str,
 ) -> Result<ExitClass, Failure> {
-    let tokens = tokens(ctx, customer).await?;
-    let report: Vec<(&Token, Vec<(&'static str, String)>)> = tokens
+    let users = if kind == "automation" {
+        Vec::new()
+    } else {
+        tokens(ctx, customer).await?
+    };
+    let automation = match kind {
+        "user" => Vec::new(),
+        "automation" => ctx.call(ctx.client.list_automation_tokens()).await?,
+        _ => match ctx.waiting(ctx.client.list_automation_tokens()).await {
+            Ok(tokens) => tokens,
+            Err(e) if e.is_forbidden() || e.is_unauthorized() => {
+                output::err_line(
+                    "note: automation tokens were not audited: this API token may not list them (--kind user to silence)",
+                );
+                Vec::new()
+            }
+            Err(e) => return Err(ctx.fail(&e)),
+        },
+    };
+    let mut audited: Vec<Audited<'_>> = users.iter().map(Audited::user).collect();
+    let mut automated: Vec<Audited<'_>> = automation.iter().map(Audited::automation).collect();
+    automated.sort_by_key(|t| t.name.to_lowercase());
+    audited.extend(automated);
+    let report: Vec<(&Audited<'_>, Vec<(&'static str, String)>)> = audited
         .iter()
         .map(|t| (t, findings(t, ctx.now, unused_for, expiring_within)))
         .filter(|(_, f)| !f.is_empty())
         .collect();
     if ctx.json {
         ctx.out.json(&output::AuditDoc {
-            audited: tokens.len(),
+            audited: audited.len(),
             now: ctx.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             findings: report
                 .iter()
                 .map(|(t, f)| output::AuditEntry {
-                    id: t.id().to_string(),
-                    name: t.name().to_string(),
+                    id: t.id.clone(),
+                    name: t.name.to_string(),
+                    kind: t.kind.to_string(),
                     findings: f.iter().map(|(code, _)| (*code).to_string()).collect(),
                 })
                 .collect(),
         })?;
     } else {
         for (t, f) in &report {
+            let kind = if t.kind == "automation" {
+                " (automation)"
+            } else {
+                ""
+            };
             ctx.out.line(format!(
-                "{}  {}: {}",
-                t.id(),
-                output::cell(t.name(), 60),
+                "{}  {}{kind}: {}",
+                t.id,
+                output::cell(t.name, 60),
                 f.iter()
                     .map(|(_, text)| text.as_str())
                     .collect::<Vec<_>>()
@@ -801,7 +948,7 @@ async fn audit(
         ctx.out.line(format!(
             "{} of {} token(s) have findings",
             report.len(),
-            tokens.len()
+            audited.len()
         ))?;
     }
     Ok(if report.is_empty() {

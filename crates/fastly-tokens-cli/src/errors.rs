@@ -23,6 +23,11 @@ fn doing(method: Option<&str>) -> &'static str {
         Some("revoke_token") | Some("revoke_tokens") => "revoking",
         Some("revoke_current_token") => "revoking the token in use",
         Some("create_token") => "creating the token",
+        Some("list_automation_tokens") => "listing automation tokens",
+        Some("get_automation_token") => "reading the automation token",
+        Some("automation_token_services") => "listing the automation token's services",
+        Some("create_automation_token") => "creating the automation token",
+        Some("enter_sudo") => "entering sudo mode",
         _ => "the request",
     }
 }
@@ -50,7 +55,7 @@ pub fn class(e: &Error) -> ExitClass {
 /// The message for a library error, in the CLI's terms.
 pub fn message(e: &Error, keys: KeySource, password: bool) -> String {
     let doing = doing(e.method());
-    let create = e.method() == Some("create_token");
+    let create = matches!(e.method(), Some("create_token" | "create_automation_token"));
     match e {
         Error::Config(_) => {
             "no API token: set FASTLY_API_TOKEN (or pass --token), or try with --fake".to_string()
@@ -80,6 +85,9 @@ pub fn message(e: &Error, keys: KeySource, password: bool) -> String {
                 401 if keys == KeySource::Fake => "the fake refused its own demo key".to_string(),
                 401 => "check FASTLY_API_TOKEN (or --token): it may be wrong, expired or revoked"
                     .to_string(),
+                403 if api.message().is_some_and(|m| m.contains("POST /sudo")) => {
+                    "this needs sudo mode: pass --username and --password-stdin".to_string()
+                }
                 403 if create && !password => "creating a token with the API token needs sudo \
                      mode; pass --username and --password-stdin instead"
                     .to_string(),

@@ -3,6 +3,7 @@
 //! Every command goes through the public `fastly-tokens` crate; there is no second HTTP path.
 //! Exit codes are documented in [`ExitClass`] and in `--help`.
 
+mod automation;
 mod commands;
 mod errors;
 mod output;
@@ -136,6 +137,10 @@ enum Command {
         /// Audit every token of this customer instead of your own.
         #[arg(long)]
         customer: Option<String>,
+        /// Which tokens: user, automation, or all (automation tokens are skipped with a note
+        /// when the API token may not list them).
+        #[arg(long, default_value = "all", value_parser = ["user", "automation", "all"])]
+        kind: String,
     },
 
     /// Replace an API token by a new one with the same name, scopes and services, check the
@@ -149,14 +154,95 @@ enum Command {
     )]
     Rotate(RotateArgs),
 
+    /// Automation tokens: list, show, create (superuser, sudo), revoke.
+    ///
+    /// With --fake, these commands run as the fake's superuser (root).
+    #[command(subcommand)]
+    Automation(AutomationCommand),
+
     /// Print the JSON Schema of a `--json` document: token (current, show), list, create,
-    /// revoke, audit, rotate, error.
+    /// revoke, audit, rotate, automation-token (automation show), automation-list,
+    /// automation-create, error.
     #[command(after_help = "Example:\n  fastly-tokens schema revoke > revoke.schema.json")]
     Schema {
         /// Which document.
         #[arg(value_parser = clap::builder::PossibleValuesParser::new(output::SCHEMAS))]
         name: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum AutomationCommand {
+    /// List the customer's automation tokens (every page), sorted by name.
+    #[command(
+        after_help = "Example:\n  fastly-tokens automation list\n  fastly-tokens --fake automation list --json"
+    )]
+    List,
+    /// Show one automation token.
+    #[command(after_help = "Example:\n  fastly-tokens automation show 7i6HN3TK9wS159v2gPAZ8A")]
+    Show {
+        /// Automation token id.
+        id: String,
+    },
+    /// Create an automation token (superuser only; enters sudo mode with your password first).
+    /// Its secret is printed once.
+    ///
+    /// At least one --scope is required, and an expiry (--expires-in, --expires-at, or
+    /// --no-expiry). Accounts with two-factor authentication or forced SSO cannot create them.
+    #[command(
+        after_help = "Example:\n  printf '%s' \"$PASSWORD\" | fastly-tokens automation create --name ci-deploy --role engineer \\\n      --scope purge_select --service 4aXkQ2mXbV1yQp0tR9sT7e --expires-in 90d \\\n      --username admin@example.com --password-stdin"
+    )]
+    Create(AutomationCreateArgs),
+    /// Revoke automation tokens by id (through Fastly's `DELETE /tokens/{id}`).
+    #[command(
+        after_help = "Example:\n  fastly-tokens automation revoke 7i6HN3TK9wS159v2gPAZ8A --dry-run\n  fastly-tokens automation revoke 7i6HN3TK9wS159v2gPAZ8A --yes"
+    )]
+    Revoke {
+        /// Automation token ids.
+        #[arg(required = true)]
+        ids: Vec<String>,
+        /// Show what would be revoked, revoke nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Do not ask for confirmation (needed when not on a terminal).
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("expiry").required(true).args(["expires_in", "expires_at", "no_expiry"])))]
+struct AutomationCreateArgs {
+    /// Token name.
+    #[arg(long)]
+    name: String,
+    /// Role: engineer, billing, user, tls_admin, tls_viewer (default: Fastly's).
+    #[arg(long, value_parser = non_empty("--role"))]
+    role: Option<String>,
+    /// Scope (repeat for several): global, global:read, purge_select, purge_all. Required.
+    #[arg(long = "scope", required = true, value_parser = non_empty("--scope"))]
+    scopes: Vec<String>,
+    /// Service id to limit the token to (repeat for several; default: all services).
+    #[arg(long = "service", value_parser = non_empty("--service"))]
+    services: Vec<String>,
+    /// Expire after this long, e.g. 90d (at least 1 minute).
+    #[arg(long, value_parser = duration)]
+    expires_in: Option<Duration>,
+    /// Expire at this time, RFC 3339; at least 1 minute from now.
+    #[arg(long, value_parser = timestamp)]
+    expires_at: Option<DateTime<Utc>>,
+    /// Create a token that never expires (must be asked for explicitly).
+    #[arg(long)]
+    no_expiry: bool,
+    /// Allow the token to manage TLS.
+    #[arg(long)]
+    tls_access: bool,
+    /// Your login, to enter sudo mode (creating needs it).
+    #[arg(long)]
+    username: Option<String>,
+    /// Read your password from stdin (prompted without echo on a terminal).
+    #[arg(long, requires = "username")]
+    password_stdin: bool,
 }
 
 #[derive(Debug, Args)]

@@ -203,6 +203,105 @@ pub fn print_table(out: &Out, tokens: &[Token], owner: bool) -> Result<(), Failu
     Ok(())
 }
 
+/// One automation token, as `show` prints a user token.
+pub fn print_automation(out: &Out, t: &fastly_tokens::AutomationToken) -> Result<(), Failure> {
+    let services = if t.is_unrestricted() {
+        "all".to_string()
+    } else {
+        t.services()
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let rows = [
+        ("name", clean(t.name()).into_owned()),
+        ("id", t.id().to_string()),
+        (
+            "role",
+            t.role()
+                .map_or("-".to_string(), |r| clean(r.as_str()).into_owned()),
+        ),
+        ("scopes", clean(t.scopes().as_str()).into_owned()),
+        ("services", services),
+        (
+            "creator",
+            t.creator_id().map_or("-".to_string(), ToString::to_string),
+        ),
+        (
+            "tls access",
+            t.tls_access().map_or("-".to_string(), |b| {
+                if b { "yes" } else { "no" }.to_string()
+            }),
+        ),
+        ("created", when(Some(t.created_at()), "-")),
+        (
+            "last used",
+            match (t.last_used_at(), t.ip()) {
+                (Some(at), Some(ip)) => format!("{} from {}", when(Some(at), ""), clean(ip)),
+                (at, _) => when(at, "never"),
+            },
+        ),
+        (
+            "user agent",
+            clean(t.user_agent().unwrap_or("-")).into_owned(),
+        ),
+        ("expires", when(t.expires_at(), "never")),
+    ];
+    for (k, v) in rows {
+        out.line(format!("{}{v}", pad(k, 12)))?;
+    }
+    Ok(())
+}
+
+/// The automation token table.
+pub fn print_automation_table(
+    out: &Out,
+    tokens: &[fastly_tokens::AutomationToken],
+) -> Result<(), Failure> {
+    let header: Vec<String> = [
+        "NAME",
+        "ID",
+        "ROLE",
+        "SCOPES",
+        "SERVICES",
+        "LAST USED",
+        "EXPIRES",
+    ]
+    .into_iter()
+    .map(str::to_string)
+    .collect();
+    let rows: Vec<Vec<String>> = tokens
+        .iter()
+        .map(|t| {
+            vec![
+                cell(t.name(), NAME_WIDTH),
+                t.id().to_string(),
+                t.role().map_or("-".to_string(), |r| cell(r.as_str(), 20)),
+                cell(t.scopes().as_str(), NAME_WIDTH),
+                if t.is_unrestricted() {
+                    "all".to_string()
+                } else {
+                    t.services().len().to_string()
+                },
+                day(t.last_used_at(), "never"),
+                day(t.expires_at(), "never"),
+            ]
+        })
+        .collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in &rows {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    for row in std::iter::once(&header).chain(&rows) {
+        let line: Vec<String> = row.iter().zip(&widths).map(|(c, w)| pad(c, *w)).collect();
+        out.line(line.join("  ").trim_end())?;
+    }
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------------------------
 // JSON documents. Each command prints exactly one on stdout; an error prints [`ErrorDoc`] on
 // stderr. Their JSON Schemas are committed in `schemas/` (`fastly-tokens schema NAME`).
@@ -292,6 +391,8 @@ pub struct AuditDoc {
 pub struct AuditEntry {
     pub id: String,
     pub name: String,
+    /// `user` or `automation`.
+    pub kind: String,
     /// `expired`, `expiring_soon`, `never_used`, `unused`, `over_broad`.
     pub findings: Vec<String>,
 }
@@ -319,6 +420,20 @@ pub struct RotatePlan {
     pub scope: String,
     pub services: Vec<String>,
     pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// `automation create`: the new automation token and its secret (printed only here, once).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct AutomationCreatedDoc {
+    /// The new token; `null` only when Fastly's answer did not decode.
+    pub token: Option<fastly_tokens::AutomationToken>,
+    /// The new token's id, when known.
+    pub token_id: Option<String>,
+    /// The secret to use as `Fastly-Key`; Fastly returns it only once.
+    pub access_token: String,
+    /// Present when Fastly's answer did not fully decode.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
 }
 
 /// An error under `--json`, on stderr.
@@ -351,13 +466,25 @@ pub fn schema(name: &str) -> Option<schemars::Schema> {
         "audit" => schemars::schema_for!(AuditDoc),
         "rotate" => schemars::schema_for!(RotateDoc),
         "error" => schemars::schema_for!(ErrorDoc),
+        "automation-token" => schemars::schema_for!(fastly_tokens::AutomationToken),
+        "automation-list" => schemars::schema_for!(Vec<fastly_tokens::AutomationToken>),
+        "automation-create" => schemars::schema_for!(AutomationCreatedDoc),
         _ => return None,
     })
 }
 
 /// Every schema name, for `fastly-tokens schema --help` and the tests.
-pub const SCHEMAS: [&str; 7] = [
-    "token", "list", "create", "revoke", "audit", "rotate", "error",
+pub const SCHEMAS: [&str; 10] = [
+    "token",
+    "list",
+    "create",
+    "revoke",
+    "audit",
+    "rotate",
+    "error",
+    "automation-token",
+    "automation-list",
+    "automation-create",
 ];
 
 #[cfg(test)]

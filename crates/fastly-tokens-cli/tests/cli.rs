@@ -925,10 +925,21 @@ fn fake_usage(args: &[&str]) -> i32 {
 #[test]
 fn every_command_has_help_with_an_example() {
     for command in [
-        "current", "list", "show", "create", "revoke", "audit", "rotate", "schema",
+        "current",
+        "list",
+        "show",
+        "create",
+        "revoke",
+        "audit",
+        "rotate",
+        "schema",
+        "automation list",
+        "automation show",
+        "automation create",
+        "automation revoke",
     ] {
         let mut cmd = bin();
-        cmd.args([command, "--help"]);
+        cmd.args(command.split(' ')).arg("--help");
         let out = run(cmd, None);
         assert_eq!(out.code, 0);
         assert!(out.stdout.contains("Example:"), "{command}: {}", out.stdout);
@@ -959,7 +970,16 @@ fn every_command_has_help_with_an_example() {
 #[test]
 fn committed_schemas_are_the_binarys() {
     for name in [
-        "token", "list", "create", "revoke", "audit", "rotate", "error",
+        "token",
+        "list",
+        "create",
+        "revoke",
+        "audit",
+        "rotate",
+        "error",
+        "automation-token",
+        "automation-list",
+        "automation-create",
     ] {
         let mut cmd = bin();
         cmd.args(["schema", name]);
@@ -1026,4 +1046,188 @@ fn the_api_token_never_appears_in_any_output() {
     assert!(!all.contains(&alice.key), "the API token leaked:\n{all}");
     assert!(!all.contains(&alice.password));
     assert_cli_words(&all);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Automation tokens.
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn automation_list_show_and_create_against_the_fake() {
+    let human = fake(&["automation", "list"]);
+    assert_eq!(human.code, 0, "{}", human.stderr);
+    insta::assert_snapshot!("automation_list", human.stdout);
+    let json = fake(&["automation", "list", "--json"]);
+    let parsed = valid("automation-list", &json.stdout);
+    assert_eq!(parsed.as_array().map(Vec::len), Some(2));
+    assert_eq!(parsed[0]["scope"], "global");
+    let show = fake(&["automation", "show", "5eEdAuto01000000000000", "--json"]);
+    assert_eq!(show.code, 0, "{}", show.stderr);
+    let token = valid("automation-token", &show.stdout);
+    assert_eq!(token["name"], "deploy");
+    let missing = fake(&["automation", "show", "NoSuchAutomation000000"]);
+    assert_eq!(missing.code, 4, "{}", missing.stderr);
+    assert!(
+        missing
+            .stderr
+            .contains("reading the automation token failed"),
+        "{}",
+        missing.stderr
+    );
+
+    let refused = fake(&["automation", "create", "--name", "x", "--no-expiry"]);
+    assert_eq!(refused.code, 2, "no scope: {}", refused.stderr);
+    let refused = fake(&["automation", "create", "--name", "x", "--scope", ""]);
+    assert_eq!(refused.code, 2, "empty scope: {}", refused.stderr);
+    let created = fake(&[
+        "automation",
+        "create",
+        "--name",
+        "ci",
+        "--role",
+        "engineer",
+        "--scope",
+        "purge_select",
+        "--expires-in",
+        "30d",
+        "--json",
+    ]);
+    assert_eq!(created.code, 0, "{}", created.stderr);
+    let doc = valid("automation-create", &created.stdout);
+    assert_eq!(doc["token"]["role"], "engineer");
+    assert_eq!(
+        doc["token"]["last_used_at"],
+        serde_json::Value::Null,
+        "the \"\" sentinel is null"
+    );
+    assert_eq!(doc["access_token"].as_str().map(str::len), Some(32));
+}
+
+#[test]
+fn automation_create_needs_a_superuser_in_sudo_and_says_so() {
+    let (_rt, fake) = started();
+    let alice = fake.seed().user("alice").clone();
+    let root = fake.seed().user("root").clone();
+    let create = |key: &str, login: &str, password: &str| {
+        against(
+            &fake,
+            key,
+            &[
+                "automation",
+                "create",
+                "--name",
+                "x",
+                "--scope",
+                "global:read",
+                "--no-expiry",
+                "--username",
+                login,
+                "--password-stdin",
+            ],
+            Some(&format!("{password}\n")),
+        )
+    };
+    let out = create(&alice.key, &alice.login, &alice.password);
+    assert_eq!(out.code, 3, "not a superuser: {}", out.stderr);
+    let wrong = create(&root.key, &root.login, "wrong-password");
+    assert_eq!(
+        wrong.code, 3,
+        "a wrong sudo password is auth: {}",
+        wrong.stderr
+    );
+    assert!(
+        wrong.stderr.contains("entering sudo mode failed"),
+        "{}",
+        wrong.stderr
+    );
+    let before = fake.live_tokens();
+    let ok = create(&root.key, &root.login, &root.password);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    assert_eq!(fake.live_tokens(), before + 1);
+    assert!(!ok.stdout.contains(&root.password) && !ok.stderr.contains(&root.password));
+    assert_cli_words(&format!("{}{}{}", out.stderr, wrong.stderr, ok.stderr));
+}
+
+#[test]
+fn automation_revoke_and_mixed_revoke_from_file_and_audit_cover_both_kinds() {
+    let (_rt, fake) = started();
+    let root = fake.seed().user("root").key.clone();
+    let automation = fake.add_automation_tokens(3);
+    let users = fake.add_tokens("root", 2);
+
+    let dry = against(
+        &fake,
+        &root,
+        &[
+            "automation",
+            "revoke",
+            &automation[0],
+            &automation[0],
+            "--dry-run",
+            "--json",
+        ],
+        None,
+    );
+    let doc = valid("revoke", &dry.stdout);
+    assert_eq!(doc["would_revoke"], 1);
+    assert_eq!(doc["duplicates"].as_array().map(Vec::len), Some(1));
+    assert!(
+        doc["results"][0]["name"]
+            .as_str()
+            .is_some_and(|n| n.starts_with("automation-"))
+    );
+    let done = against(
+        &fake,
+        &root,
+        &["automation", "revoke", &automation[0], "--yes", "--json"],
+        None,
+    );
+    assert_eq!(done.code, 0, "{}", done.stderr);
+    assert_eq!(valid("revoke", &done.stdout)["revoked"], 1);
+    assert!(!fake.is_live(&automation[0]));
+
+    let audit = against(&fake, &root, &["audit", "--json"], None);
+    let report = valid("audit", &audit.stdout);
+    assert!(
+        report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| f["kind"] == "automation"),
+        "{report}"
+    );
+
+    // One file, both kinds: each revoked through its own path, one result per id.
+    let file = std::env::temp_dir().join(format!("fastly-tokens-mixed-{}.txt", std::process::id()));
+    std::fs::write(
+        &file,
+        format!(
+            "{}\n{}\n{}\n{}\n",
+            users[0], automation[1], users[1], automation[2]
+        ),
+    )
+    .expect("write");
+    let path = file.to_str().expect("path");
+    let out = against(
+        &fake,
+        &root,
+        &["revoke", "--from-file", path, "--yes", "--json"],
+        None,
+    );
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let doc = valid("revoke", &out.stdout);
+    assert_eq!(doc["revoked"], 4);
+    assert_eq!(doc["results"][1]["id"], automation[1].as_str());
+    assert!(
+        doc["results"][1]["name"]
+            .as_str()
+            .is_some_and(|n| n.ends_with("(automation)"))
+    );
+    assert!(
+        users
+            .iter()
+            .chain(&automation[1..])
+            .all(|id| !fake.is_live(id))
+    );
 }

@@ -236,7 +236,8 @@ async fn tour() -> Result<(), Box<dyn std::error::Error>> {
             bob.password.as_str(),
         ))
         .name("throwaway")
-        .scopes([fastly_tokens::Scope::GlobalRead])
+        // Not read-only: a `global:read` token may not revoke anything, itself included.
+        .scopes([Scope::PurgeSelect])
         .send()
         .await?;
     let bob_client = Client::builder()
@@ -251,6 +252,46 @@ async fn tour() -> Result<(), Box<dyn std::error::Error>> {
         .await
         .expect_err("the key no longer works");
     println!("   revoked; the same key now gets: {err}");
+    println!();
+
+    println!("11. automation tokens   /automation-tokens (as root, the fake's superuser)");
+    let root = fake.seed().user("root");
+    let admin = Client::builder()
+        .token(root.key.as_str())
+        .base_url(fake.base_url())
+        .build()?;
+    for t in admin.list_automation_tokens().await? {
+        println!(
+            "   list: {:22}  {:16}  role {:8}  scopes {:12}  last used {}",
+            t.id(),
+            t.name(),
+            t.role().map_or("-", |r| r.as_str()),
+            t.scopes(),
+            when(t.last_used_at(), "never")
+        );
+    }
+    let created = admin
+        .create_automation_token("tour-ci")
+        .role(fastly_tokens::Role::Engineer)
+        .scopes([Scope::PurgeSelect])
+        .expires_at(Utc::now() + chrono::Duration::days(30))
+        .sudo(root.login.as_str(), root.password.as_str()) // POST /sudo first
+        .send()
+        .await?;
+    println!(
+        "   create_automation_token(..): {} ({}), last used {} (Fastly's \"\" sentinel read as unset)",
+        created.token().id(),
+        created.token().scopes(),
+        when(created.token().last_used_at(), "never")
+    );
+    let got = admin.get_automation_token(created.token().id()).await?;
+    println!(
+        "   get_automation_token: {} role {:?}",
+        got.name(),
+        got.role()
+    );
+    let outcome = admin.revoke_automation_token(created.token().id()).await?;
+    println!("   revoke_automation_token: {outcome:?} (through DELETE /tokens/{{id}})");
     println!(
         "\nDone. Every call above went over HTTP to the fake; see `fastly-tokens-fake` to use it in your tests."
     );

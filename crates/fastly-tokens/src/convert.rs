@@ -266,6 +266,11 @@ pub(crate) fn automation_item(
         ip: non_empty(t.ip),
         user_agent: non_empty(t.user_agent),
         tls_access: t.tls_access,
+        service_id: t
+            .service_id
+            .map(|s| id(operation, "service_id", s, ServiceId::new))
+            .transpose()?,
+        sudo_expires_at: t.sudo_expires_at.map(|t| t.0).filter(|t| !is_unset_time(t)),
     })
 }
 
@@ -289,6 +294,8 @@ pub(crate) fn automation_token(
         ip: non_empty(t.ip),
         user_agent: non_empty(t.user_agent),
         tls_access: None,
+        service_id: None,
+        sudo_expires_at: None,
     })
 }
 
@@ -356,6 +363,8 @@ pub(crate) fn created_automation(
             ip: non_empty(t.ip),
             user_agent: non_empty(t.user_agent),
             tls_access: t.tls_access,
+            service_id: None,
+            sudo_expires_at: None,
         })
     };
     match build(t) {

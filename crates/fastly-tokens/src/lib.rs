@@ -46,6 +46,15 @@
 //! | [`Client::revoke_current_token`] | `revoke_token_current` | `DELETE /tokens/self` |
 //! | [`Client::revoke_tokens`] | `bulk_revoke_tokens` | `DELETE /tokens` (JSON:API bulk) |
 //! | [`Client::create_token`] | `create_token` | `POST /tokens` (form, optional `Fastly-OTP`) |
+//! | [`Client::list_automation_tokens`], [`Client::automation_tokens`] (a `Stream`), [`Client::automation_token_page`] | `list_automation_tokens` | `GET /automation-tokens?page=&per_page=` |
+//! | [`Client::get_automation_token`] | `get_automation_token` | `GET /automation-tokens/{id}` |
+//! | [`Client::automation_token_services`] | `list_automation_token_services` | `GET /automation-tokens/{id}/services` |
+//! | [`Client::create_automation_token`] | `create_automation_token` | `POST /automation-tokens` (JSON; after `POST /sudo` when needed) |
+//! | [`Client::enter_sudo`] | `enter_sudo` | `POST /sudo` (form) |
+//! | [`Client::revoke_automation_token`], [`Client::revoke_automation_tokens`] | `revoke_token`, `bulk_revoke_tokens` | `DELETE /tokens/{id}`, `DELETE /tokens` |
+//!
+//! Automation tokens are created only by superusers, from a user token in sudo mode, and not
+//! on accounts with forced SSO or two-factor authentication (Fastly's rule).
 //!
 //! # What it guarantees
 //!
@@ -71,7 +80,7 @@
 //!   never the body's bytes. Rejected input is described, not repeated: no user info or query
 //!   of a URL, at most 8 characters of an id.
 //! * **Retries** only for idempotent calls, with backoff and jitter ([`RetryPolicy`]); a 429 is
-//!   returned with its reset time rather than retried blindly. `create_token` is never retried.
+//!   returned with its reset time rather than retried blindly. Creates are never retried.
 //! * **Bounded calls**: 10 s to connect ([`DEFAULT_CONNECT_TIMEOUT`]), 30 s per attempt
 //!   ([`DEFAULT_ATTEMPT_TIMEOUT`]), and 60 s for a whole call, retries and backoff included
 //!   ([`DEFAULT_OPERATION_TIMEOUT`]); [`TransportError::timeout`] says which limit was hit.

@@ -388,4 +388,66 @@ proptest! {
             None => {}
         }
     }
+
+    #[test]
+    fn automation_shapes_decode_with_sentinels_nulls_and_unknowns(
+        unset in prop_oneof![Just(json!(null)), Just(json!("")), Just(json!("0001-01-01T00:00:00Z"))],
+        text_unset in prop_oneof![Just(json!(null)), Just(json!(""))],
+        scopes in "(global|global:read|purge_select|purge_all|edge:[a-z]{1,8})( (global|global:read|purge_select|purge_all|edge:[a-z]{1,8})){0,3}",
+        services in prop_oneof![Just(json!(null)), Just(json!([])), Just(json!(["4aXkQ2mXbV1yQp0tR9sT7e"]))],
+        role in prop_oneof![Just(json!("engineer")), Just(json!("ngwaf_admin")), Just(json!(null))],
+        extra in prop::collection::btree_map("[a-z_]{1,10}", any_json(), 0..3),
+    ) {
+        let mut item = json!({
+            "id": "4bAutoTok0000000000001", "creator_id": "1tSCjJnpQYBBCAsIfI6pX0",
+            "customer_id": "51MumwLiSJyFTWhtbByYgR", "name": "n", "access_token": "",
+            "role": role, "ip": null, "user_agent": null, "scopes": scopes,
+            "services": services, "service_id": null, "sudo_expires_at": null,
+            "last_used_at": null, "created_at": "2026-01-15T11:51:55Z", "expires_at": null,
+            "tls_access": false,
+        });
+        if let Value::Object(obj) = &mut item {
+            for (k, v) in extra.clone() {
+                obj.entry(k).or_insert(v);
+            }
+        }
+        if let Ok(raw) = serde_json::from_value::<fastly_tokens_raw::types::AutomationTokenListItem>(item) {
+            let token = convert::automation_item("fuzz", raw);
+            if let Ok(token) = token {
+                prop_assert_eq!(token.scopes().len(), scopes.split_whitespace().count());
+            }
+        }
+        let mut created = json!({
+            "id": "4bAutoTok0000000000003", "services": services, "name": "n", "role": role,
+            "access_token": SECRET, "scope": scopes, "ip": text_unset.clone(),
+            "created_at": "2026-11-02T12:01:39Z", "last_used_at": unset, "expires_at": unset,
+            "user_agent": text_unset, "tls_access": false,
+            "customer_id": "51MumwLiSJyFTWhtbByYgR",
+        });
+        if let Value::Object(obj) = &mut created {
+            for (k, v) in extra {
+                obj.entry(k).or_insert(v);
+            }
+        }
+        let body = serde_json::to_vec(&created).unwrap_or_default();
+        let raw = match serde_json::from_slice::<fastly_tokens_raw::types::AutomationTokenCreatedResponse>(&body) {
+            Ok(t) => Ok(fastly_tokens_raw::ResponseValue::new(t, reqwest::StatusCode::OK, Default::default())),
+            Err(e) => Err(convert::RawError::InvalidResponsePayload(body.into(), e)),
+        };
+        let answer = runtime().and_then(|rt| rt.block_on(convert::accept_created(raw)).ok());
+        use secrecy::ExposeSecret as _;
+        match answer.map(convert::created_automation) {
+            Some(Ok(created)) => {
+                prop_assert_eq!(created.access_token().expose_secret(), SECRET);
+                prop_assert_eq!(created.token().last_used_at(), None);
+                prop_assert_eq!(created.token().expires_at(), None);
+                prop_assert_eq!(created.token().ip(), None);
+            }
+            Some(Err(crate::Error::CreatedUndecoded(partial))) => {
+                prop_assert_eq!(partial.access_token().expose_secret(), SECRET);
+            }
+            Some(Err(other)) => prop_assert!(false, "secret lost: {}", other),
+            None => {}
+        }
+    }
 }

@@ -29,7 +29,11 @@ const TOKEN: &str = r#"{"id":"6FzGpbNZ8sPqk2yXwT3vHm","user_id":"1tSCjJnpQYBBCAs
 const CREATED: &str = r#"{"id":"2j1hEyxXOEqYaSipeZHaW4","name":"n","user_id":"1tSCjJnpQYBBCAsIfI6pX0","customer_id":"51MumwLiSJyFTWhtbByYgR","service_id":null,"expires_at":null,"created_at":"2026-11-02T18:46:13Z","updated_at":"2026-11-02T18:46:13Z","scope":"global","services":[],"access_token":"FAULTSfaultsFAULTSfaults-_SECRET"}"#;
 const ACCESS_TOKEN: &str = "FAULTSfaultsFAULTSfaults-_SECRET";
 
-const OPS: [Op; 8] = Op::ALL;
+const AUTOMATION: &str = r#"{"id":"4bAutoTok0000000000002","services":null,"name":"n","role":"engineer","access_token":"","scope":"global","ip":null,"created_at":"2026-10-25T05:12:57Z","last_used_at":null,"expires_at":null,"user_agent":null}"#;
+const AUTOMATION_ITEM: &str = r#"{"id":"4bAutoTok0000000000001","creator_id":"1tSCjJnpQYBBCAsIfI6pX0","customer_id":"51MumwLiSJyFTWhtbByYgR","name":"n","access_token":"","role":"engineer","ip":null,"user_agent":null,"scopes":"global","services":null,"service_id":null,"sudo_expires_at":null,"last_used_at":null,"created_at":"2026-01-15T11:51:55Z","expires_at":null,"tls_access":false}"#;
+const AUTOMATION_CREATED: &str = r#"{"id":"4bAutoTok0000000000003","services":[],"name":"n","role":"engineer","access_token":"FAULTSfaultsFAULTSfaults-_SECRET","scope":"global","ip":"","created_at":"2026-11-02T12:01:39Z","last_used_at":"","expires_at":"","user_agent":"","tls_access":false,"customer_id":"51MumwLiSJyFTWhtbByYgR"}"#;
+
+const OPS: [Op; 11] = Op::ALL;
 
 /// The status and body of a normal success.
 fn success(op: Op) -> (u16, String) {
@@ -38,6 +42,14 @@ fn success(op: Op) -> (u16, String) {
         Op::List | Op::Customer => (200, format!("[{TOKEN},{TOKEN}]")),
         Op::Revoke | Op::RevokeSelf | Op::Bulk => (204, String::new()),
         Op::Create => (200, CREATED.to_string()),
+        Op::AutomationList => (
+            200,
+            format!(
+                r#"{{"data":[{AUTOMATION_ITEM},{AUTOMATION_ITEM}],"meta":{{"per_page":100,"current_page":1,"record_count":2,"total_pages":1}}}}"#
+            ),
+        ),
+        Op::AutomationGet => (200, AUTOMATION.to_string()),
+        Op::AutomationCreate => (200, AUTOMATION_CREATED.to_string()),
     }
 }
 
@@ -158,9 +170,9 @@ fn expected(op: Op, fault: &Fault) -> (String, Option<usize>) {
         {
             ok()
         }
-        Fault::Created201 if op == Op::Create => ok(),
+        Fault::Created201 if matches!(op, Op::Create | Op::AutomationCreate) => ok(),
         Fault::Created201 | Fault::EchoRequest => decode(),
-        Fault::UndecodableTimestamp if op == Op::Create => {
+        Fault::UndecodableTimestamp if matches!(op, Op::Create | Op::AutomationCreate) => {
             ("created, secret kept in the error".to_string(), Some(1))
         }
         Fault::UndecodableTimestamp => decode(),

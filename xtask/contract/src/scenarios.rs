@@ -4,7 +4,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
-use fastly_tokens::{Client, Credentials, RetryPolicy, Scope, ServiceId, TokenId};
+use fastly_tokens::{
+    AutomationTokenId, Client, Credentials, RetryPolicy, Role, Scope, ServiceId, TokenId,
+};
 
 use crate::live::{Prism, Recorder, violations};
 
@@ -128,9 +130,64 @@ pub async fn requests(
                 .map(drop),
         ),
     );
+    rec.label("list_automation_tokens");
+    outcome(
+        "list_automation_tokens",
+        done(c.list_automation_tokens().await.map(drop)),
+    );
+    let automation: AutomationTokenId = "4bAutoTok0000000000002"
+        .parse()
+        .map_err(|e| vec![format!("{e}")])?;
+    rec.label("get_automation_token");
+    outcome(
+        "get_automation_token",
+        done(c.get_automation_token(&automation).await.map(drop)),
+    );
+    rec.label("list_automation_token_services");
+    outcome(
+        "list_automation_token_services",
+        done(c.automation_token_services(&automation).await.map(drop)),
+    );
+    rec.label("enter_sudo");
+    outcome(
+        "enter_sudo",
+        done(
+            c.enter_sudo("admin@example.com", "correct-horse")
+                .await
+                .map(drop),
+        ),
+    );
+    rec.label("create_automation_token");
+    outcome(
+        "create_automation_token",
+        done(
+            c.create_automation_token("contract")
+                .role(Role::Engineer)
+                .scopes([Scope::PurgeSelect, Scope::GlobalRead])
+                .services(
+                    ["4aXkQ2mXbV1yQp0tR9sT7e"]
+                        .iter()
+                        .filter_map(|s| s.parse().ok()),
+                )
+                .expires_at(
+                    Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0)
+                        .single()
+                        .unwrap_or_default(),
+                )
+                .tls_access(false)
+                .send()
+                .await
+                .map(drop),
+        ),
+    );
 
     let seen = rec.seen();
     for label in [
+        "list_automation_tokens",
+        "get_automation_token",
+        "list_automation_token_services",
+        "enter_sudo",
+        "create_automation_token",
         "get_token_current",
         "list_tokens_user",
         "list_tokens_customer",
@@ -149,7 +206,7 @@ pub async fn requests(
     errors.extend(crate::wire::check_bodies(spec_json, &seen));
     if errors.is_empty() {
         Ok(format!(
-            "{} requests from 9 operation variants: no Prism violations; media types and \
+            "{} requests from 14 operation variants: no Prism violations; media types and \
              bodies match the spec exactly",
             seen.len()
         ))
@@ -302,6 +359,86 @@ pub async fn responses(tools: &Path, spec: &Path) -> Result<String, Vec<String>>
         "revoke_token_current 403",
         403,
         read_only.revoke_current_token()
+    );
+    // Automation tokens (root is the superuser; bob may not list them).
+    let root_user = seed.user("root").clone();
+    let seeded_automation: AutomationTokenId = seed
+        .automation_token("deploy")
+        .id
+        .parse()
+        .map_err(|e| vec![format!("{e}")])?;
+    let unknown_automation: AutomationTokenId = "NoSuchAutomation000000"
+        .parse()
+        .map_err(|e| vec![format!("{e}")])?;
+    run!(
+        "list_automation_tokens 200",
+        200,
+        root.list_automation_tokens()
+    );
+    run!(
+        "list_automation_tokens 403",
+        403,
+        bob.list_automation_tokens()
+    );
+    run!(
+        "get_automation_token 200",
+        200,
+        root.get_automation_token(&seeded_automation)
+    );
+    run!(
+        "get_automation_token 404",
+        404,
+        root.get_automation_token(&unknown_automation)
+    );
+    run!(
+        "list_automation_token_services 200",
+        200,
+        root.automation_token_services(&seeded_automation)
+    );
+    run!(
+        "create_automation_token 403 sudo",
+        403,
+        root.create_automation_token("contract")
+            .scopes([Scope::GlobalRead])
+            .send()
+    );
+    run!(
+        "enter_sudo 400",
+        400,
+        root.enter_sudo(root_user.login.as_str(), "wrong")
+    );
+    run!(
+        "enter_sudo 200",
+        200,
+        root.enter_sudo(root_user.login.as_str(), root_user.password.as_str())
+    );
+    run!(
+        "create_automation_token 200",
+        200,
+        root.create_automation_token("contract")
+            .role(Role::Engineer)
+            .scopes([Scope::PurgeSelect])
+            .services(seed.services.iter().filter_map(|s| s.parse().ok()))
+            .send()
+    );
+    run!(
+        "create_automation_token 400",
+        400,
+        root.create_automation_token("contract")
+            .scopes([Scope::Other("edge:unknown".into())])
+            .send()
+    );
+    run!(
+        "create_automation_token 403 superuser",
+        403,
+        bob.create_automation_token("contract")
+            .scopes([Scope::GlobalRead])
+            .send()
+    );
+    run!(
+        "revoke_token 204 automation",
+        204,
+        root.revoke_automation_token(&seeded_automation)
     );
     rec.label("revoke_token 429");
     for _ in 0..45 {

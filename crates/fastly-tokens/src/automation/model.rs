@@ -128,6 +128,8 @@ pub struct AutomationToken {
     pub(crate) ip: Option<String>,
     pub(crate) user_agent: Option<String>,
     pub(crate) tls_access: Option<bool>,
+    pub(crate) service_id: Option<ServiceId>,
+    pub(crate) sudo_expires_at: Option<DateTime<Utc>>,
 }
 
 impl AutomationToken {
@@ -186,6 +188,14 @@ impl AutomationToken {
     /// Whether it may manage TLS; only list and create answers carry it.
     pub fn tls_access(&self) -> Option<bool> {
         self.tls_access
+    }
+    /// Legacy single service (list answers only; recorded only as `null`).
+    pub fn service_id(&self) -> Option<&ServiceId> {
+        self.service_id.as_ref()
+    }
+    /// Sudo expiry (list answers only; recorded only as `null`).
+    pub fn sudo_expires_at(&self) -> Option<DateTime<Utc>> {
+        self.sudo_expires_at
     }
     /// Whether it has expired at `now`.
     pub fn is_expired_at(&self, now: DateTime<Utc>) -> bool {

@@ -199,7 +199,7 @@ impl Client {
     }
 
     /// Revokes many tokens through the bulk endpoint (`DELETE /tokens`), in chunks of
-    /// [`bulk_chunk_size`](ClientBuilder::bulk_chunk_size). Duplicate ids are revoked once.
+    /// [`bulk_chunk_size`](crate::ClientBuilder::bulk_chunk_size). Duplicate ids are revoked once.
     ///
     /// The report accounts for every distinct id exactly once, in input order: revoked, already
     /// gone, or failed with the reason. When a chunk is refused as a whole (400, 403, 404, 422),

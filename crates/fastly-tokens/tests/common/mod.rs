@@ -88,10 +88,13 @@ pub enum Op {
     RevokeSelf,
     Bulk,
     Create,
+    AutomationList,
+    AutomationGet,
+    AutomationCreate,
 }
 
 impl Op {
-    pub const ALL: [Op; 8] = [
+    pub const ALL: [Op; 11] = [
         Op::Current,
         Op::List,
         Op::Customer,
@@ -100,6 +103,9 @@ impl Op {
         Op::RevokeSelf,
         Op::Bulk,
         Op::Create,
+        Op::AutomationList,
+        Op::AutomationGet,
+        Op::AutomationCreate,
     ];
 
     pub fn method_and_path(self) -> (httpmock::Method, &'static str) {
@@ -112,6 +118,9 @@ impl Op {
             Op::RevokeSelf => (DELETE, "/tokens/self"),
             Op::Bulk => (DELETE, "/tokens"),
             Op::Create => (POST, "/tokens"),
+            Op::AutomationList => (GET, "/automation-tokens"),
+            Op::AutomationGet => (GET, "/automation-tokens/4bAutoTok0000000000002"),
+            Op::AutomationCreate => (POST, "/automation-tokens"),
         }
     }
 
@@ -126,11 +135,14 @@ impl Op {
             Op::RevokeSelf => "revoke_current_token",
             Op::Bulk => "revoke_tokens",
             Op::Create => "create_token",
+            Op::AutomationList => "list_automation_tokens",
+            Op::AutomationGet => "get_automation_token",
+            Op::AutomationCreate => "create_automation_token",
         }
     }
 
     pub fn idempotent(self) -> bool {
-        !matches!(self, Op::Create)
+        !matches!(self, Op::Create | Op::AutomationCreate)
     }
 
     /// Runs the operation; bulk revoke's per-id failure (shared by the report) is surfaced as
@@ -154,6 +166,18 @@ impl Op {
                     _ => Ok(()),
                 };
             }
+            Op::AutomationList => client.list_automation_tokens().await.map(drop),
+            Op::AutomationGet => client
+                .get_automation_token(&"4bAutoTok0000000000002".parse().expect("id"))
+                .await
+                .map(drop),
+            // Without `.sudo(..)`: one request, as the other operations make.
+            Op::AutomationCreate => client
+                .create_automation_token("ci")
+                .scopes([fastly_tokens::Scope::GlobalRead])
+                .send()
+                .await
+                .map(drop),
             Op::Create => client
                 .create_token(Credentials::password("ops@example.com", PASSWORD))
                 .otp(OTP)
