@@ -51,8 +51,8 @@ struct Global {
     #[arg(long, env = "FASTLY_API_TOKEN", hide_env_values = true, global = true)]
     token: Option<String>,
 
-    /// API endpoint.
-    #[arg(long, default_value = fastly_tokens::DEFAULT_BASE_URL, global = true)]
+    /// API endpoint (the Fastly CLI's FASTLY_API_ENDPOINT variable is read too).
+    #[arg(long, env = "FASTLY_API_ENDPOINT", default_value = fastly_tokens::DEFAULT_BASE_URL, global = true)]
     endpoint: String,
 
     /// Print one JSON document on stdout instead of text; errors as JSON on stderr.

@@ -11,7 +11,9 @@ const NOW: &str = "2026-11-22T12:00:00Z";
 
 fn bin() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_fastly-tokens"));
-    cmd.env_remove("FASTLY_API_TOKEN").env("NO_COLOR", "1");
+    cmd.env_remove("FASTLY_API_TOKEN")
+        .env_remove("FASTLY_API_ENDPOINT")
+        .env("NO_COLOR", "1");
     cmd
 }
 
@@ -438,6 +440,18 @@ fn rejected_input_is_usage_and_a_wrong_otp_is_auth() {
         "{}",
         password.stderr
     );
+}
+
+#[test]
+fn the_endpoint_comes_from_fastly_api_endpoint_too() {
+    let (_rt, fake) = started();
+    let mut cmd = bin();
+    cmd.env("FASTLY_API_TOKEN", &fake.seed().user("alice").key)
+        .env("FASTLY_API_ENDPOINT", fake.base_url())
+        .args(["current", "--json"]);
+    let out = run(cmd, None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(valid("token", &out.stdout)["name"], "alice-global");
 }
 
 #[test]

@@ -26,6 +26,9 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_BULK_CHUNK_SIZE: usize = 100;
 /// Environment variable read by [`Client::from_env`].
 pub const TOKEN_ENV: &str = "FASTLY_API_TOKEN";
+/// Environment variable [`Client::from_env`] reads for another endpoint (as the Fastly CLI
+/// does); unset or empty means [`DEFAULT_BASE_URL`].
+pub const ENDPOINT_ENV: &str = "FASTLY_API_ENDPOINT";
 
 /// Builds a [`Client`]. Obtain one with [`Client::builder`].
 #[derive(Debug, Clone)]
@@ -41,6 +44,20 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     allow_insecure_http: bool,
     bulk_chunk_size: usize,
+    http_hook: Option<HttpHook>,
+}
+
+/// The caller's configuration of the underlying `reqwest::ClientBuilder`
+/// ([`ClientBuilder::configure_http`]).
+#[derive(Clone)]
+pub(crate) struct HttpHook(
+    std::sync::Arc<dyn Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync>,
+);
+
+impl std::fmt::Debug for HttpHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HttpHook(..)")
+    }
 }
 
 impl Default for ClientBuilder {
@@ -56,6 +73,7 @@ impl Default for ClientBuilder {
             retry: RetryPolicy::default(),
             allow_insecure_http: false,
             bulk_chunk_size: DEFAULT_BULK_CHUNK_SIZE,
+            http_hook: None,
         }
     }
 }
@@ -110,6 +128,34 @@ impl ClientBuilder {
         self.allow_insecure_http = allow;
         self
     }
+    /// Configures the underlying HTTP client: proxies, extra root certificates, a client
+    /// identity, pool settings, a local address. The function receives reqwest's builder
+    /// (re-exported as [`crate::reqwest`], so the versions match) and returns it.
+    ///
+    /// It runs first. The client then applies, over whatever it set, what its guarantees rest
+    /// on: the redirect policy that keeps `Fastly-Key` on the base URL's origin, the key as a
+    /// sensitive default header (default headers set here are replaced), the user agent and
+    /// the timeouts. So a proxy or a certificate can be added, but the key cannot be made to
+    /// follow a redirect to another host.
+    ///
+    /// ```
+    /// let client = fastly_tokens::Client::builder()
+    ///     .token("my-api-token")
+    ///     .configure_http(|http| {
+    ///         http.proxy(fastly_tokens::reqwest::Proxy::all("http://proxy.internal:3128").expect("proxy URL"))
+    ///             .pool_max_idle_per_host(4)
+    ///     })
+    ///     .build()?;
+    /// # Ok::<(), fastly_tokens::Error>(())
+    /// ```
+    pub fn configure_http<F>(mut self, configure: F) -> Self
+    where
+        F: Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync + 'static,
+    {
+        self.http_hook = Some(HttpHook(std::sync::Arc::new(configure)));
+        self
+    }
+
     /// Ids per bulk revoke request (default [`DEFAULT_BULK_CHUNK_SIZE`], at least 1).
     pub fn bulk_chunk_size(mut self, size: usize) -> Self {
         self.bulk_chunk_size = size.max(1);
@@ -135,6 +181,7 @@ impl ClientBuilder {
             user_agent,
             timeout: self.attempt_timeout,
             connect_timeout: self.connect_timeout,
+            hook: self.http_hook.clone(),
         };
         let auth = if self.token_from_env {
             Auth::EnvToken
@@ -174,6 +221,7 @@ pub(crate) struct HttpConfig {
     pub(crate) user_agent: HeaderValue,
     pub(crate) timeout: Duration,
     pub(crate) connect_timeout: Duration,
+    pub(crate) hook: Option<HttpHook>,
 }
 
 pub(crate) fn http_client(
@@ -184,7 +232,12 @@ pub(crate) fn http_client(
     if let Some(key) = key {
         headers.insert("fastly-key", key);
     }
-    reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder();
+    if let Some(hook) = &config.hook {
+        builder = (hook.0)(builder);
+    }
+    // Applied last, over the caller's configuration: what the guarantees rest on.
+    builder
         .default_headers(headers)
         .user_agent(config.user_agent.clone())
         .timeout(config.timeout)
@@ -298,16 +351,24 @@ impl Client {
         Self::builder().token(token).build()
     }
 
-    /// A client whose token comes from `FASTLY_API_TOKEN`.
+    /// A client whose token comes from `FASTLY_API_TOKEN`, and whose endpoint comes from
+    /// `FASTLY_API_ENDPOINT` when that is set (the Fastly CLI's variables).
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`] when the variable is unset, empty or not valid UTF-8.
+    /// [`Error::InvalidInput`] when the token variable is unset, empty or not valid UTF-8, or
+    /// the endpoint is not an acceptable base URL.
     pub fn from_env() -> Result<Self, Error> {
         match std::env::var(TOKEN_ENV) {
             Ok(token) if !token.trim().is_empty() => {
                 let mut builder = Self::builder().token(token);
                 builder.token_from_env = true;
+                // The Fastly CLI's variable for another endpoint.
+                if let Ok(endpoint) = std::env::var(ENDPOINT_ENV)
+                    && !endpoint.trim().is_empty()
+                {
+                    builder = builder.base_url(endpoint.trim());
+                }
                 builder.build()
             }
             Ok(_) => Err(InvalidInput::new(

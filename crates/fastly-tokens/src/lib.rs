@@ -113,7 +113,7 @@ pub use automation::model::{AutomationToken, CreatedAutomationToken, Role};
 pub use automation::{AUTOMATION_PAGE_SIZE, AutomationTokenPage, MAX_AUTOMATION_PAGES};
 pub use builder::{
     ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_BASE_URL, DEFAULT_BULK_CHUNK_SIZE,
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_OPERATION_TIMEOUT, TOKEN_ENV,
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_OPERATION_TIMEOUT, ENDPOINT_ENV, TOKEN_ENV,
 };
 pub use client::Client;
 pub use error::{
@@ -123,6 +123,7 @@ pub use error::{
 pub use ids::{AutomationTokenId, CustomerId, ServiceId, TokenId, UserId};
 pub use model::{BROWSER_SESSION_NAME, CreatedToken, Scope, ScopeSet, Token};
 pub use ratelimit::RateLimit;
+pub use reqwest;
 pub use retry::RetryPolicy;
 pub use secrecy;
 pub use tokens::RevokeOutcome;
