@@ -17,6 +17,11 @@
 //! ```
 #![deny(missing_docs)]
 
+// The crate README's example is compiled as a doctest so it cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 mod automation;
 mod faults;
 mod http;

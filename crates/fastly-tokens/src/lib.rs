@@ -92,6 +92,14 @@
 //!   for loopback addresses unless explicitly allowed.
 //! * **Tracing**: one `fastly_tokens` span per call (operation, attempts, status, elapsed);
 //!   its events carry errors' `Display`, so the same rules hold for logs.
+//!
+//! # Feature flags
+//!
+//! | feature | default | what it does |
+//! |---|---|---|
+//! | `rustls` | yes | TLS through rustls with the webpki roots |
+//! | `native-tls` | no | TLS through the platform's library instead (turn `rustls` off with `default-features = false`) |
+//! | `schemars` | no | `schemars::JsonSchema` for the public models (the CLI's JSON schemas and the contract checks use it) |
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -133,7 +141,8 @@ pub use tokens::create::{CreateTokenBuilder, Credentials};
 #[doc = include_str!("../docs/fault-matrix.md")]
 pub mod fault_matrix {}
 
-// The README's examples are compiled as doctests so they cannot rot.
+// The crate README's example is compiled as a doctest so it cannot rot (the repository's
+// README is checked by the unpublished `xtask/readme` crate: it is not in this package).
 #[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
+#[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
