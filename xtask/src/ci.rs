@@ -115,6 +115,15 @@ pub fn run() -> Result<(), String> {
         timings.push((step.name, started.elapsed()));
     }
 
+    // The fake over HTTP only, from another language: what a team outside Rust relies on.
+    let started = Instant::now();
+    println!("==> fake-http: the fake binary driven by Python's standard library");
+    if let Err(e) = fake_http() {
+        eprintln!("{e}");
+        failed.push("fake-http");
+    }
+    timings.push(("fake-http", started.elapsed()));
+
     println!("\n==> summary");
     for (name, took) in &timings {
         let mark = if failed.contains(name) {
@@ -128,5 +137,36 @@ pub fn run() -> Result<(), String> {
         Ok(())
     } else {
         Err(format!("failed steps: {}", failed.join(", ")))
+    }
+}
+
+/// Builds the fake's binary and runs `xtask/fake-http/test_fake.py` against it.
+fn fake_http() -> Result<(), String> {
+    cargo_with_env(
+        &[
+            "build",
+            "--locked",
+            "--package",
+            "fastly-tokens-fake",
+            "--bin",
+            "fastly-tokens-fake",
+        ],
+        &[],
+    )?;
+    let root = crate::workspace_root();
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let binary = target.join("debug").join("fastly-tokens-fake");
+    let status = Command::new("python3")
+        .arg(root.join("xtask/fake-http/test_fake.py"))
+        .arg(&binary)
+        .current_dir(&root)
+        .status()
+        .map_err(|e| format!("cannot run python3 (is it installed?): {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err("the fake's HTTP tests failed (output above)".to_string())
     }
 }

@@ -15,13 +15,14 @@ use crate::faults::{Fault, Faults};
 use crate::state::{Charge, State, StoredToken, new_access_token};
 
 pub(crate) struct Shared {
+    pub seed_json: Value,
     pub state: Mutex<State>,
     pub faults: Mutex<Faults>,
     pub requests: Mutex<Vec<RecordedRequest>>,
 }
 
 /// One request the fake received, for assertions in tests (the key is not kept).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct RecordedRequest {
     /// HTTP method.
     pub method: String,
@@ -89,6 +90,10 @@ pub(crate) async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    // The control API is not part of the fake Fastly: no faults, not recorded.
+    if let Some(rest) = uri.path().strip_prefix(crate::control::PREFIX) {
+        return render(crate::control::handle(&shared, &method, rest, &body), None);
+    }
     let fault = lock(&shared.faults).next(method.as_str(), uri.path());
     if let Some(Fault::Latency(d)) = &fault {
         tokio::time::sleep(*d).await;

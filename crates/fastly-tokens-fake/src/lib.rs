@@ -15,6 +15,24 @@
 //! fake.inject(fastly_tokens_fake::Fault::Status(503), 2); // the next two requests fail
 //! # Ok(()) }
 //! ```
+//!
+//! # Control API (for tests in any language)
+//!
+//! The same controls are served over HTTP under `/__fake/`, outside the fake Fastly (no
+//! faults apply to them, and they are not in the request log). With the binary
+//! (`fastly-tokens-fake --seed-json`, which prints `{"base_url", "seed"}` as its first line):
+//!
+//! ```text
+//! curl -s $URL/__fake/seed                                   # users, keys, token ids (JSON)
+//! curl -s -X POST $URL/__fake/faults -d '{"status":503,"times":2}'
+//! curl -s -X POST $URL/__fake/faults -d '{"method":"DELETE","path_prefix":"/tokens/","drop_connection":true}'
+//! curl -s -X POST $URL/__fake/faults -d '{"latency_ms":1500}'
+//! curl -s -X DELETE $URL/__fake/faults                       # clear every fault
+//! curl -s -X POST $URL/__fake/clock -d '{"advance_seconds":3600}'   # answers {"now": ...}
+//! curl -s $URL/__fake/requests                               # [{"method","path","content_type","status"}]
+//! curl -s -X DELETE $URL/__fake/requests
+//! curl -s -X POST $URL/__fake/rate-limits/reset
+//! ```
 #![deny(missing_docs)]
 
 // The crate README's example is compiled as a doctest so it cannot rot.
@@ -23,6 +41,7 @@
 struct ReadmeDoctests;
 
 mod automation;
+mod control;
 mod faults;
 mod http;
 mod seed;
@@ -82,6 +101,7 @@ impl FakeBuilder {
         state.fixed_now = self.now;
         let seed = seed::seed(&mut state);
         let shared = Arc::new(Shared {
+            seed_json: serde_json::to_value(&seed).unwrap_or_default(),
             state: Mutex::new(state),
             faults: Mutex::new(faults::Faults::default()),
             requests: Mutex::new(Vec::new()),

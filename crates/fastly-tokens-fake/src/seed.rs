@@ -5,7 +5,7 @@
 use crate::state::{Automation, State, StoredToken, User};
 
 /// A seeded user and the tokens created for them.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct SeedUser {
     /// Short name used to look the user up (`alice`, `bob`, `root`).
     pub handle: &'static str,
@@ -24,7 +24,7 @@ pub struct SeedUser {
 }
 
 /// A seeded token.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct SeedToken {
     /// Token id.
     pub id: String,
@@ -35,7 +35,7 @@ pub struct SeedToken {
 }
 
 /// What the fake starts with.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Seed {
     /// The demo customer every seeded user belongs to.
     pub customer_id: String,
