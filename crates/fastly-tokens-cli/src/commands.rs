@@ -72,12 +72,28 @@ impl Context {
                 KeySource::Fake,
             )
         } else {
-            (
-                g.endpoint.clone(),
-                g.token.clone().filter(|t| !t.trim().is_empty()),
-                None,
-                KeySource::User,
-            )
+            // --token, else FASTLY_API_TOKEN (clap merges the two), else the Fastly CLI's
+            // stored token. Never two sources at once: a token other than the one asked for
+            // must not be used silently.
+            let given = g.token.clone().filter(|t| !t.trim().is_empty());
+            match (given, &g.profile) {
+                (Some(_), Some(name)) => {
+                    return Err(Failure::usage(format!(
+                        "--profile {} and a token from --token or FASTLY_API_TOKEN: use one of them",
+                        clean(name)
+                    )));
+                }
+                (Some(token), None) => (g.endpoint.clone(), Some(token), None, KeySource::User),
+                (None, profile) => match crate::profile::token(profile.as_deref())? {
+                    Some((_, token)) => (
+                        g.endpoint.clone(),
+                        Some(token.expose_secret().to_string()),
+                        None,
+                        KeySource::Profile,
+                    ),
+                    None => (g.endpoint.clone(), None, None, KeySource::User),
+                },
+            }
         };
         let mut builder = client_builder(&endpoint, g.timeout, g.connect_timeout);
         if let Some(token) = token {
@@ -209,6 +225,25 @@ pub(crate) fn read_password(user: &str) -> Result<SecretString, Failure> {
 }
 
 pub async fn run(cli: Cli) -> Result<ExitClass, Failure> {
+    match &cli.command {
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut command, "fastly-tokens", &mut script);
+            Out.line(String::from_utf8_lossy(&script).trim_end())?;
+            return Ok(ExitClass::Success);
+        }
+        Command::Man => {
+            let command = <Cli as clap::CommandFactory>::command();
+            let mut page = Vec::new();
+            clap_mangen::Man::new(command)
+                .render(&mut page)
+                .map_err(|e| Failure::usage(format!("cannot render the man page: {e}")))?;
+            Out.line(String::from_utf8_lossy(&page).trim_end())?;
+            return Ok(ExitClass::Success);
+        }
+        _ => {}
+    }
     if let Command::Schema { name } = &cli.command {
         let schema = output::schema(name)
             .ok_or_else(|| Failure::usage(format!("no schema named {}", clean(name))))?;
@@ -239,7 +274,9 @@ pub async fn run(cli: Cli) -> Result<ExitClass, Failure> {
         }
         Command::Automation(command) => crate::automation::run(&ctx, command).await,
         Command::Rotate(args) => rotate(&ctx, args).await,
-        Command::Schema { .. } => Ok(ExitClass::Success),
+        Command::Schema { .. } | Command::Completions { .. } | Command::Man => {
+            Ok(ExitClass::Success)
+        }
     }
 }
 

@@ -12,6 +12,8 @@ pub enum KeySource {
     User,
     /// The in-process fake's demo key.
     Fake,
+    /// A token stored by the Fastly CLI (`--profile`, or its default).
+    Profile,
 }
 
 /// What the command was doing, in words, from the library's method name.
@@ -83,6 +85,11 @@ pub fn message(e: &Error, keys: KeySource, password: bool) -> String {
                 _ if e.is_invalid_login() => "check --username and the password".to_string(),
                 401 if create && password => "check --username and the password".to_string(),
                 401 if keys == KeySource::Fake => "the fake refused its own demo key".to_string(),
+                401 if keys == KeySource::Profile => {
+                    "check the Fastly CLI's stored token (--profile, or its default in \
+                     ~/.config/fastly/config.toml): it may be wrong, expired or revoked"
+                        .to_string()
+                }
                 401 => "check FASTLY_API_TOKEN (or --token): it may be wrong, expired or revoked"
                     .to_string(),
                 403 if api.message().is_some_and(|m| m.contains("POST /sudo")) => {

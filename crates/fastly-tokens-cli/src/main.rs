@@ -7,6 +7,7 @@ mod automation;
 mod commands;
 mod errors;
 mod output;
+mod profile;
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -34,8 +35,9 @@ With --json, every command prints one JSON document on stdout, and an error prin
 
 /// Manage Fastly API tokens: list, inspect, audit, create, rotate and revoke.
 ///
-/// The API token comes from FASTLY_API_TOKEN (preferred) or --token; it is never printed.
-/// Try any command without an account with --fake.
+/// The API token comes from --token, else FASTLY_API_TOKEN, else the Fastly CLI's stored token
+/// (--profile NAME, or its default; ~/.config/fastly/config.toml). It is never printed. Try any
+/// command without an account with --fake.
 #[derive(Debug, Parser)]
 #[command(name = "fastly-tokens", version, after_help = EXIT_CODES)]
 struct Cli {
@@ -50,6 +52,12 @@ struct Global {
     /// API token (prefer the FASTLY_API_TOKEN environment variable: flags show up in `ps`).
     #[arg(long, env = "FASTLY_API_TOKEN", hide_env_values = true, global = true)]
     token: Option<String>,
+
+    /// Use this stored token of the Fastly CLI (its config file's `[auth.tokens.NAME]` or
+    /// `[profile.NAME]`). Without it, and without --token or FASTLY_API_TOKEN, the Fastly
+    /// CLI's default token is used when there is one.
+    #[arg(long, global = true)]
+    profile: Option<String>,
 
     /// API endpoint (the Fastly CLI's FASTLY_API_ENDPOINT variable is read too).
     #[arg(long, env = "FASTLY_API_ENDPOINT", default_value = fastly_tokens::DEFAULT_BASE_URL, global = true)]
@@ -159,6 +167,21 @@ enum Command {
     /// With --fake, these commands run as the fake's superuser (root).
     #[command(subcommand)]
     Automation(AutomationCommand),
+
+    /// Print a shell completion script: bash, zsh, fish, elvish, powershell.
+    #[command(
+        after_help = "Example:\n  fastly-tokens completions bash > ~/.local/share/bash-completion/completions/fastly-tokens\n  fastly-tokens completions zsh > ~/.zfunc/_fastly-tokens"
+    )]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+
+    /// Print the man page (roff), generated from this command's own help.
+    #[command(
+        after_help = "Example:\n  fastly-tokens man > ~/.local/share/man/man1/fastly-tokens.1"
+    )]
+    Man,
 
     /// Print the JSON Schema of a `--json` document: token (current, show), list, create,
     /// revoke, audit, rotate, automation-token (automation show), automation-list,

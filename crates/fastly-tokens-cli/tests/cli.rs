@@ -11,8 +11,13 @@ const NOW: &str = "2026-11-22T12:00:00Z";
 
 fn bin() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_fastly-tokens"));
+    // Hermetic: no token, endpoint or Fastly CLI config of the machine running the tests.
     cmd.env_remove("FASTLY_API_TOKEN")
         .env_remove("FASTLY_API_ENDPOINT")
+        .env(
+            "XDG_CONFIG_HOME",
+            std::env::temp_dir().join("fastly-tokens-tests-no-config"),
+        )
         .env("NO_COLOR", "1");
     cmd
 }
@@ -951,6 +956,8 @@ fn every_command_has_help_with_an_example() {
         "automation show",
         "automation create",
         "automation revoke",
+        "completions",
+        "man",
     ] {
         let mut cmd = bin();
         cmd.args(command.split(' ')).arg("--help");
@@ -1243,5 +1250,81 @@ fn automation_revoke_and_mixed_revoke_from_file_and_audit_cover_both_kinds() {
             .iter()
             .chain(&automation[1..])
             .all(|id| !fake.is_live(id))
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conventions: the Fastly CLI's stored tokens, completions, man page.
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn the_fastly_clis_stored_token_is_used_and_never_mixed_with_another() {
+    let (_rt, fake) = started();
+    let alice = fake.seed().user("alice").key.clone();
+    let bob = fake.seed().user("bob").key.clone();
+    let dir = std::env::temp_dir().join(format!("fastly-tokens-profile-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("fastly")).expect("dir");
+    std::fs::write(
+        dir.join("fastly/config.toml"),
+        format!(
+            "config_version = 5\n[auth]\ndefault = \"alice\"\n[auth.tokens.alice]\ntype = \"static\"\ntoken = \"{alice}\"\n\n[profile.bob]\ndefault = false\ntoken = \"{bob}\"\n"
+        ),
+    )
+    .expect("config");
+    let cli = |args: &[&str], env_token: Option<&str>| {
+        let mut cmd = bin();
+        cmd.env("XDG_CONFIG_HOME", &dir)
+            .args(["--endpoint", fake.base_url()])
+            .args(args);
+        if let Some(t) = env_token {
+            cmd.env("FASTLY_API_TOKEN", t);
+        }
+        run(cmd, None)
+    };
+    let default = cli(&["current", "--json"], None);
+    assert_eq!(default.code, 0, "{}", default.stderr);
+    assert_eq!(valid("token", &default.stdout)["name"], "alice-global");
+    let named = cli(&["--profile", "bob", "current", "--json"], None);
+    assert_eq!(named.code, 0, "{}", named.stderr);
+    assert_eq!(valid("token", &named.stdout)["name"], "bob-global");
+    // FASTLY_API_TOKEN beats the default; with an explicit --profile it is a usage error.
+    let env = cli(&["current", "--json"], Some(&bob));
+    assert_eq!(valid("token", &env.stdout)["name"], "bob-global");
+    let both = cli(&["--profile", "bob", "current"], Some(&alice));
+    assert_eq!(both.code, 2, "{}", both.stderr);
+    let unknown = cli(&["--profile", "carol", "current"], None);
+    assert_eq!(unknown.code, 2);
+    assert!(
+        unknown.stderr.contains("profiles: alice, bob"),
+        "{}",
+        unknown.stderr
+    );
+    for out in [&default, &named, &env, &both, &unknown] {
+        assert!(!out.stdout.contains(&alice) && !out.stderr.contains(&alice));
+        assert!(!out.stdout.contains(&bob) && !out.stderr.contains(&bob));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn completions_and_the_man_page_come_from_the_command_definition() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let mut cmd = bin();
+        cmd.args(["completions", shell]);
+        let out = run(cmd, None);
+        assert_eq!(out.code, 0, "{shell}: {}", out.stderr);
+        assert!(
+            out.stdout.contains("automation"),
+            "{shell} completes subcommands"
+        );
+    }
+    let mut cmd = bin();
+    cmd.arg("man");
+    let man = run(cmd, None);
+    assert_eq!(man.code, 0, "{}", man.stderr);
+    assert!(man.stdout.starts_with(".ie") || man.stdout.contains(".TH fastly-tokens 1"));
+    assert!(
+        man.stdout.contains("FASTLY_API_TOKEN"),
+        "the man page documents the token"
     );
 }
