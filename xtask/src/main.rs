@@ -6,6 +6,7 @@
 mod ci;
 mod generate;
 mod spec_diff;
+mod upstream;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -26,8 +27,12 @@ commands:
   generate --check   fail with a diff if the committed generated.rs is stale
   contract           contract checks: spec lint, fixtures, requests and responses through Prism,
                      model coverage (installs its pinned npm tools)
-  spec-diff OLD NEW  semantic diff of two OpenAPI documents (operations, parameters, media
-                     types, statuses, fields, nullability), to review before regenerating
+  spec-diff OLD NEW [--fail-on breaking|any] [--paths GLOB[,GLOB]] [--json]
+                     every change between two OpenAPI documents with a rule id and whether it
+                     breaks this client (default paths: those of openapi/fastly-tokens.yaml)
+  upstream FILE [--accept]
+                     what Fastly changed in the token part of its published OpenAPI document
+                     (FILE, newly downloaded) since openapi/upstream/; --accept records it
   bench [--with-fastly-api] [--runs N] [--scale S] [--build-cost]
                      benchmark against the reqwest and hyper floors (and fastly-api 15.0.0,
                      built on demand); see BENCHMARKS.md
@@ -62,6 +67,29 @@ fn bench(args: &[&str]) -> Result<(), String> {
     }
 }
 
+/// `--fail-on breaking|any`, `--paths GLOB[,GLOB]`, `--json`.
+fn spec_diff_options(args: &[&str]) -> Result<spec_diff::Options, String> {
+    let mut options = spec_diff::Options::default();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match *arg {
+            "--json" => options.json = true,
+            "--fail-on" => {
+                let v = it.next().ok_or("--fail-on needs breaking or any")?;
+                options.fail_on = Some(
+                    spec_diff::Severity::parse_fail_on(v)
+                        .ok_or(format!("--fail-on {v:?}: expected breaking or any"))?,
+                );
+            }
+            "--paths" => {
+                options.paths = Some(it.next().ok_or("--paths needs a glob")?.to_string());
+            }
+            other => return Err(format!("unknown spec-diff argument {other:?}\n\n{USAGE}")),
+        }
+    }
+    Ok(options)
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -69,8 +97,12 @@ fn main() -> ExitCode {
         ["generate"] => generate::run(generate::Mode::Write),
         ["generate", "--check"] => generate::run(generate::Mode::Check),
         ["ci"] => ci::run(),
-        ["spec-diff", old, new] => spec_diff::run(old, new),
+        ["spec-diff", old, new, rest @ ..] => {
+            spec_diff_options(rest).and_then(|options| spec_diff::run(old, new, &options))
+        }
         ["bench", rest @ ..] => bench(rest),
+        ["upstream", file] => upstream::run(file, false),
+        ["upstream", file, "--accept"] => upstream::run(file, true),
         ["contract", rest @ ..] => ci::cargo(ci::CONTRACT, &[&["--"], rest].concat()),
         ["help" | "--help" | "-h"] | [] => {
             println!("{USAGE}");
