@@ -115,6 +115,15 @@ pub fn run() -> Result<(), String> {
         timings.push((step.name, started.elapsed()));
     }
 
+    // Any change of the public API shows in review as a diff of api/*.txt.
+    let started = Instant::now();
+    println!("==> public-api: cargo xtask public-api (rustdoc JSON item listing)");
+    if let Err(e) = crate::public_api::run(false) {
+        eprintln!("{e}");
+        failed.push("public-api");
+    }
+    timings.push(("public-api", started.elapsed()));
+
     // The fake over HTTP only, from another language: what a team outside Rust relies on.
     let started = Instant::now();
     println!("==> fake-http: the fake binary driven by Python's standard library");

@@ -5,6 +5,7 @@
 
 mod ci;
 mod generate;
+mod public_api;
 mod spec_diff;
 mod upstream;
 
@@ -30,6 +31,7 @@ commands:
   spec-diff OLD NEW [--fail-on breaking|any] [--paths GLOB[,GLOB]] [--json]
                      every change between two OpenAPI documents with a rule id and whether it
                      breaks this client (default paths: those of openapi/fastly-tokens.yaml)
+  public-api [--bless] the public API of the library crates, compared with api/*.txt
   upstream FILE [--accept]
                      what Fastly changed in the token part of its published OpenAPI document
                      (FILE, newly downloaded) since openapi/upstream/; --accept records it
@@ -101,6 +103,8 @@ fn main() -> ExitCode {
             spec_diff_options(rest).and_then(|options| spec_diff::run(old, new, &options))
         }
         ["bench", rest @ ..] => bench(rest),
+        ["public-api"] => public_api::run(false),
+        ["public-api", "--bless"] => public_api::run(true),
         ["upstream", file] => upstream::run(file, false),
         ["upstream", file, "--accept"] => upstream::run(file, true),
         ["contract", rest @ ..] => ci::cargo(ci::CONTRACT, &[&["--"], rest].concat()),

@@ -9,6 +9,7 @@
 //!
 //! Any failure names the check and the operation, and the command exits non-zero.
 
+mod drift;
 mod live;
 
 /// Names a folder of real recorded response bodies (`<operation>.<status>.json`, as in
@@ -92,6 +93,39 @@ fn report(name: &str, result: Result<String, Vec<String>>, failures: &mut Vec<St
     }
 }
 
+/// `--live [--json]`: the drift check against the real API (see `drift.rs`).
+async fn live(spec: &Value, json: bool) -> ExitCode {
+    let token = std::env::var("FASTLY_API_TOKEN").unwrap_or_default();
+    if token.trim().is_empty() {
+        eprintln!(
+            "the live drift check needs FASTLY_API_TOKEN (a global:read token is enough; only \
+             read-only calls are made); nothing was called"
+        );
+        return ExitCode::from(3);
+    }
+    let endpoint = std::env::var("FASTLY_API_ENDPOINT")
+        .ok()
+        .filter(|e| !e.trim().is_empty())
+        .unwrap_or_else(|| fastly_tokens::DEFAULT_BASE_URL.to_string());
+    match drift::run(spec, &endpoint, token.trim()).await {
+        Ok(report) => {
+            if json {
+                match serde_json::to_string_pretty(&report) {
+                    Ok(text) => println!("{text}"),
+                    Err(e) => eprintln!("cannot encode the report: {e}"),
+                }
+            } else {
+                print!("{}", drift::render(&report));
+            }
+            ExitCode::from(report.exit_code())
+        }
+        Err(e) => {
+            eprintln!("live drift check: {e}");
+            ExitCode::from(4)
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let root = root();
@@ -113,6 +147,10 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--live") {
+        return live(&spec, args.iter().any(|a| a == "--json")).await;
+    }
     if let Err(e) = install_tools(&tools) {
         eprintln!("error: {e}");
         return ExitCode::FAILURE;
