@@ -205,6 +205,7 @@ async fn revoke(
                 name: name.clone(),
                 status: Outcome::WouldRevoke,
                 error: None,
+                via: None,
             })
             .collect();
         commands::print_revoke(ctx, &RevokeDoc::new(true, results, duplicates))?;
@@ -238,6 +239,7 @@ async fn revoke(
                 name: names.get(id.as_str()).cloned(),
                 status,
                 error,
+                via: None,
             }
         })
         .collect();

@@ -273,6 +273,7 @@ pub async fn run(cli: Cli) -> Result<ExitClass, Failure> {
             .await
         }
         Command::Automation(command) => crate::automation::run(&ctx, command).await,
+        Command::Whois { .. } => whois(&ctx).await,
         Command::Rotate(args) => rotate(&ctx, args).await,
         Command::Schema { .. } | Command::Completions { .. } | Command::Man => {
             Ok(ExitClass::Success)
@@ -625,17 +626,147 @@ pub(crate) fn print_revoke(ctx: &Context, doc: &RevokeDoc) -> Result<(), Failure
     Ok(())
 }
 
+/// A secret from stdin (never an argument): prompted without echo on a terminal.
+fn read_secret() -> Result<SecretString, Failure> {
+    let text = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password("Secret (not echoed): ")
+            .map_err(|e| Failure::usage(format!("cannot read the secret: {e}")))?
+    } else {
+        std::io::read_to_string(std::io::stdin())
+            .map_err(|e| Failure::usage(format!("cannot read the secret from stdin: {e}")))?
+    };
+    let secret = text.trim().to_string();
+    if secret.is_empty() {
+        return Err(Failure::usage("no secret on stdin"));
+    }
+    Ok(SecretString::from(secret))
+}
+
+/// A client for a secret given on stdin, against the same endpoint and limits.
+fn client_for_secret(ctx: &Context, secret: &SecretString) -> Result<Client, Failure> {
+    ctx.client_for(secret, fastly_tokens::DEFAULT_CONNECT_TIMEOUT)
+}
+
+/// The token a leaked key belongs to; a key that does not authenticate is said plainly.
+async fn owner_of(ctx: &Context, leaked: &Client) -> Result<Token, Failure> {
+    match ctx.waiting(leaked.current_token()).await {
+        Ok(token) => Ok(token),
+        Err(e) if e.is_unauthorized() => Err(Failure {
+            class: ExitClass::Auth,
+            message: "that secret does not authenticate: it is already revoked or expired, or \
+                      not a Fastly API token"
+                .to_string(),
+            status: Some(401),
+            ..Failure::default()
+        }),
+        Err(e) => Err(ctx.fail(&e)),
+    }
+}
+
+async fn whois(ctx: &Context) -> Result<ExitClass, Failure> {
+    let secret = read_secret()?;
+    let leaked = client_for_secret(ctx, &secret)?;
+    let token = owner_of(ctx, &leaked).await?;
+    print_one(ctx, &token)
+}
+
+/// `revoke --secret-stdin`: kill a leaked key without knowing its id.
+async fn revoke_leaked(ctx: &Context, args: &RevokeArgs) -> Result<ExitClass, Failure> {
+    let secret = read_secret()?;
+    let leaked = client_for_secret(ctx, &secret)?;
+    let token = owner_of(ctx, &leaked).await?;
+    let entry = vec![(token.id().clone(), Some(token.name().to_string()))];
+    let result = |status, via: Option<&str>| TokenResult {
+        id: token.id().to_string(),
+        name: Some(token.name().to_string()),
+        status,
+        error: None,
+        via: via.map(str::to_string),
+    };
+    if args.dry_run {
+        let doc = RevokeDoc::new(true, vec![result(Outcome::WouldRevoke, None)], Vec::new());
+        print_revoke(ctx, &doc)?;
+        return Ok(ExitClass::Success);
+    }
+    confirm(
+        &listing(&entry, "revoke the leaked token"),
+        "Revoke the token this secret belongs to?",
+        args.yes,
+        "nothing was revoked",
+    )?;
+    // The leaked key revokes itself; a read-only one may not (403 on every non-GET route),
+    // and then your own token revokes it by id.
+    let (via, outcome) = match ctx.waiting(leaked.revoke_current_token()).await {
+        Ok(()) => ("self", Outcome::Revoked),
+        Err(e) if e.is_forbidden() => {
+            let outcome = match ctx.call(ctx.client.revoke_token(token.id())).await? {
+                fastly_tokens::RevokeOutcome::AlreadyGone => Outcome::AlreadyGone,
+                _ => Outcome::Revoked,
+            };
+            ("by-id", outcome)
+        }
+        Err(e) => return Err(ctx.fail(&e)),
+    };
+    let doc = RevokeDoc::new(false, vec![result(outcome, Some(via))], Vec::new());
+    print_revoke(ctx, &doc)?;
+    if !ctx.json {
+        ctx.out.line(match via {
+            "self" => "revoked with the leaked key itself (DELETE /tokens/self)",
+            _ => "the leaked key is read-only and may not revoke itself: revoked by id with your token",
+        })?;
+    }
+    Ok(ExitClass::Success)
+}
+
+/// `revoke --user`: the ids of every token of a user, from the customer's token list.
+async fn user_token_ids(
+    ctx: &Context,
+    args: &RevokeArgs,
+    user: &str,
+) -> Result<Vec<(String, String)>, Failure> {
+    let user: fastly_tokens::UserId = user.parse().map_err(|e| ctx.fail(&e))?;
+    let customer: CustomerId = match &args.customer {
+        Some(c) => c.parse().map_err(|e| ctx.fail(&e))?,
+        None => ctx
+            .call(ctx.client.current_token())
+            .await?
+            .customer_id()
+            .cloned()
+            .ok_or_else(|| Failure::usage("the token in use names no customer: pass --customer"))?,
+    };
+    let tokens = ctx.call(ctx.client.list_customer_tokens(&customer)).await?;
+    Ok(tokens
+        .iter()
+        .filter(|t| t.user_id() == &user)
+        .filter(|t| !(args.keep_sessions && t.is_browser_session()))
+        .map(|t| (t.id().to_string(), t.name().to_string()))
+        .collect())
+}
+
 async fn revoke(ctx: &Context, args: RevokeArgs) -> Result<ExitClass, Failure> {
     if args.current {
         return revoke_current(ctx, &args).await;
+    }
+    if args.secret_stdin {
+        return revoke_leaked(ctx, &args).await;
     }
     let mut raw = args.ids.clone();
     if let Some(path) = &args.from_file {
         raw.extend(read_ids(path)?);
     }
+    let mut user_names: HashMap<String, String> = HashMap::new();
+    if let Some(user) = &args.user {
+        let found = user_token_ids(ctx, &args, user).await?;
+        raw.extend(found.iter().map(|(id, _)| id.clone()));
+        user_names.extend(found);
+        if raw.is_empty() {
+            print_revoke(ctx, &RevokeDoc::new(args.dry_run, Vec::new(), Vec::new()))?;
+            return Ok(ExitClass::Success);
+        }
+    }
     if raw.is_empty() {
         return Err(Failure::usage(
-            "no ids given: pass ids, --from-file FILE, or --current",
+            "no ids given: pass ids, --from-file FILE, --user, --secret-stdin, or --current",
         ));
     }
     // Every id is checked before anything is sent, then the whole input is de-duplicated.
@@ -696,6 +827,11 @@ async fn revoke(ctx: &Context, args: RevokeArgs) -> Result<ExitClass, Failure> {
             .iter()
             .map(|(id, name)| (id.clone(), format!("{name} (automation)"))),
     );
+    for (id, name) in user_names {
+        if let Ok(id) = id.parse::<TokenId>() {
+            names.entry(id).or_insert(name);
+        }
+    }
     let entries: Vec<(TokenId, Option<String>)> = ids
         .iter()
         .map(|id| (id.clone(), names.get(id).cloned()))
@@ -709,6 +845,7 @@ async fn revoke(ctx: &Context, args: RevokeArgs) -> Result<ExitClass, Failure> {
                 name: name.clone(),
                 status: Outcome::WouldRevoke,
                 error: None,
+                via: None,
             })
             .collect();
         print_revoke(ctx, &RevokeDoc::new(true, results, duplicates))?;
@@ -764,6 +901,7 @@ async fn revoke(ctx: &Context, args: RevokeArgs) -> Result<ExitClass, Failure> {
                 name: names.get(id).cloned(),
                 status,
                 error,
+                via: None,
             }
         })
         .collect();
@@ -816,6 +954,7 @@ async fn revoke_current(ctx: &Context, args: &RevokeArgs) -> Result<ExitClass, F
         name: Some(me.name().to_string()),
         status,
         error: None,
+        via: None,
     };
     if args.dry_run {
         let doc = RevokeDoc::new(true, vec![result(Outcome::WouldRevoke)], Vec::new());
@@ -1059,6 +1198,7 @@ async fn rotate(ctx: &Context, args: RotateArgs) -> Result<ExitClass, Failure> {
         name: Some(old.name().to_string()),
         status,
         error,
+        via: None,
     };
     let plan_lines = vec![
         format!(

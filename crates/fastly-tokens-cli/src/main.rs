@@ -126,7 +126,7 @@ enum Command {
     /// Duplicates are revoked once. Asks for confirmation on a terminal, needs --yes
     /// elsewhere; --dry-run shows what would be revoked.
     #[command(
-        after_help = "Example:\n  fastly-tokens revoke 3krg2uUGZzb2W9Euo4moOY --yes\n  fastly-tokens revoke --from-file stale-ids.txt --dry-run\n  fastly-tokens revoke --current --yes"
+        after_help = "Example:\n  fastly-tokens revoke 3krg2uUGZzb2W9Euo4moOY --yes\n  fastly-tokens revoke --from-file stale-ids.txt --dry-run\n  fastly-tokens revoke --current --yes\n  fastly-tokens revoke --user 1tSCjJnpQYBBCAsIfI6pX0 --dry-run      # offboarding\n  printf '%s' \"$LEAKED\" | fastly-tokens revoke --secret-stdin --yes   # a leaked key"
     )]
     Revoke(RevokeArgs),
 
@@ -167,6 +167,18 @@ enum Command {
     /// With --fake, these commands run as the fake's superuser (root).
     #[command(subcommand)]
     Automation(AutomationCommand),
+
+    /// Leaked-key triage: whose token is this secret? Reads the key from stdin (never an
+    /// argument) and shows the token it belongs to, using the key itself on `/tokens/self`.
+    /// The key is never printed.
+    #[command(
+        after_help = "Example:\n  pbpaste | fastly-tokens whois --secret-stdin\n  printf '%s' \"$LEAKED\" | fastly-tokens revoke --secret-stdin --yes"
+    )]
+    Whois {
+        /// Read the secret from stdin (required: a secret never goes in an argument).
+        #[arg(long, required = true)]
+        secret_stdin: bool,
+    },
 
     /// Print a shell completion script: bash, zsh, fish, elvish, powershell.
     #[command(
@@ -317,6 +329,20 @@ struct RevokeArgs {
     /// Read ids from a file, one per line (`-` for stdin; `#` comments and blank lines ignored).
     #[arg(long)]
     from_file: Option<String>,
+    /// Offboarding: every token of this user (from the customer's token list).
+    #[arg(long, conflicts_with_all = ["ids", "from_file", "current", "secret_stdin"])]
+    user: Option<String>,
+    /// With --user: the customer whose tokens to list (default: the token in use's).
+    #[arg(long, requires = "user")]
+    customer: Option<String>,
+    /// With --user: leave the user's manage.fastly.com browser sessions alone.
+    #[arg(long, requires = "user")]
+    keep_sessions: bool,
+    /// Leaked-key triage: revoke the token whose secret is read from stdin (never an argument),
+    /// through `DELETE /tokens/self` with that key, or by id with your own token when the
+    /// leaked key may not revoke itself.
+    #[arg(long, conflicts_with_all = ["ids", "from_file", "current"])]
+    secret_stdin: bool,
     /// Show what would be revoked, revoke nothing.
     #[arg(long)]
     dry_run: bool,

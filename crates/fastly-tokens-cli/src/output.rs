@@ -348,6 +348,10 @@ pub struct TokenResult {
     pub status: Outcome,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// How it was revoked when that is not the bulk path: `self` (the leaked key revoked
+    /// itself) or `by-id` (your token revoked it by id).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
 }
 
 /// `revoke` (dry runs included): one result per distinct id, in input order.

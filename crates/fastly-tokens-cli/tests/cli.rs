@@ -1328,3 +1328,129 @@ fn completions_and_the_man_page_come_from_the_command_definition() {
         "the man page documents the token"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Workflows: leaked-key triage, offboarding.
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_leaked_key_is_identified_and_revoked_without_knowing_its_id() {
+    let (_rt, fake) = started();
+    let alice = fake.seed().user("alice").key.clone();
+    let writer = fake.seed().token("ci-purge").clone();
+    let reader = fake.seed().token("dashboards").clone();
+
+    // whois: the key on stdin, never printed.
+    let who = against(
+        &fake,
+        &alice,
+        &["whois", "--secret-stdin", "--json"],
+        Some(&writer.key),
+    );
+    assert_eq!(who.code, 0, "{}", who.stderr);
+    assert_eq!(valid("token", &who.stdout)["id"], writer.id.as_str());
+    assert!(!who.stdout.contains(&writer.key) && !who.stderr.contains(&writer.key));
+    let unknown = against(
+        &fake,
+        &alice,
+        &["whois", "--secret-stdin"],
+        Some("not-a-key"),
+    );
+    assert_eq!(unknown.code, 3, "{}", unknown.stderr);
+
+    // A key that may revoke itself does, through /tokens/self.
+    let dry = against(
+        &fake,
+        &alice,
+        &["revoke", "--secret-stdin", "--dry-run", "--json"],
+        Some(&writer.key),
+    );
+    assert_eq!(valid("revoke", &dry.stdout)["would_revoke"], 1);
+    assert!(fake.is_live(&writer.id));
+    let out = against(
+        &fake,
+        &alice,
+        &["revoke", "--secret-stdin", "--yes", "--json"],
+        Some(&writer.key),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let doc = valid("revoke", &out.stdout);
+    assert_eq!(doc["results"][0]["via"], "self");
+    assert!(!fake.is_live(&writer.id));
+
+    // A read-only key may not: the caller's own token revokes it by id.
+    let out = against(
+        &fake,
+        &alice,
+        &["revoke", "--secret-stdin", "--yes", "--json"],
+        Some(&reader.key),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let doc = valid("revoke", &out.stdout);
+    assert_eq!(doc["results"][0]["via"], "by-id");
+    assert_eq!(doc["results"][0]["id"], reader.id.as_str());
+    assert!(!fake.is_live(&reader.id));
+    for text in [&out.stdout, &out.stderr] {
+        assert!(!text.contains(&reader.key));
+    }
+    // A secret never goes in an argument.
+    let mut cmd = bin();
+    cmd.args(["whois", &reader.key]);
+    assert_eq!(run(cmd, None).code, 2);
+}
+
+#[test]
+fn offboarding_revokes_every_token_of_a_user() {
+    let (_rt, fake) = started();
+    let alice = fake.seed().user("alice").key.clone();
+    let bob = fake.seed().user("bob").clone();
+    let bobs: Vec<String> = bob.tokens.iter().map(|t| t.id.clone()).collect();
+    let dry = against(
+        &fake,
+        &alice,
+        &["revoke", "--user", &bob.id, "--dry-run", "--json"],
+        None,
+    );
+    let doc = valid("revoke", &dry.stdout);
+    assert_eq!(doc["would_revoke"], bobs.len());
+    assert!(
+        doc["results"][0]["name"]
+            .as_str()
+            .is_some_and(|n| n.starts_with("bob-"))
+    );
+    assert!(
+        bobs.iter().all(|id| fake.is_live(id)),
+        "a dry run changes nothing"
+    );
+    let out = against(
+        &fake,
+        &alice,
+        &["revoke", "--user", &bob.id, "--yes", "--json"],
+        None,
+    );
+    // alice is an admin but not a superuser: Fastly lets users revoke only their own tokens.
+    assert_eq!(out.code, 3, "{}\n{}", out.stdout, out.stderr);
+    let root = fake.seed().user("root").key.clone();
+    let out = against(
+        &fake,
+        &root,
+        &["revoke", "--user", &bob.id, "--yes", "--json"],
+        None,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(valid("revoke", &out.stdout)["revoked"], bobs.len());
+    assert!(bobs.iter().all(|id| !fake.is_live(id)));
+    let none = against(
+        &fake,
+        &root,
+        &["revoke", "--user", &bob.id, "--yes", "--json"],
+        None,
+    );
+    assert_eq!(none.code, 0);
+    assert_eq!(
+        valid("revoke", &none.stdout)["results"]
+            .as_array()
+            .map(Vec::len),
+        Some(0)
+    );
+}
