@@ -39,10 +39,10 @@ pub(crate) struct Context {
 }
 
 /// Credentials for a create, and whether they are a password (for error wording).
-struct Login {
-    credentials: Credentials,
-    otp: Option<String>,
-    password: bool,
+pub(crate) struct Login {
+    pub(crate) credentials: Credentials,
+    pub(crate) otp: Option<String>,
+    pub(crate) password: bool,
 }
 
 impl Context {
@@ -147,7 +147,11 @@ impl Context {
     }
 
     /// A client for another token against the same endpoint and limits.
-    fn client_for(&self, token: &SecretString, connect: Duration) -> Result<Client, Failure> {
+    pub(crate) fn client_for(
+        &self,
+        token: &SecretString,
+        connect: Duration,
+    ) -> Result<Client, Failure> {
         client_builder(&self.endpoint, self.timeout, connect)
             .token(token.expose_secret())
             .build()
@@ -159,7 +163,7 @@ impl Context {
         self.fake.as_ref().map(|f| f.seed().user(handle).clone())
     }
 
-    fn login(&self, args: &CredentialArgs) -> Result<Login, Failure> {
+    pub(crate) fn login(&self, args: &CredentialArgs) -> Result<Login, Failure> {
         if let Some(fake) = &self.fake
             && args.username.is_none()
         {
@@ -224,7 +228,19 @@ pub(crate) fn read_password(user: &str) -> Result<SecretString, Failure> {
     Ok(SecretString::from(password))
 }
 
-pub async fn run(cli: Cli) -> Result<ExitClass, Failure> {
+/// Runs the command; the exit code (a class's code, or `exec`'s command's own status).
+pub async fn run(cli: Cli) -> Result<u8, Failure> {
+    if let Command::Exec(_) = &cli.command {
+        let ctx = Context::new(&cli).await?;
+        let Command::Exec(args) = cli.command else {
+            return Ok(ExitClass::Usage as u8);
+        };
+        return crate::exec::run(&ctx, args).await;
+    }
+    dispatch(cli).await.map(|class| class as u8)
+}
+
+async fn dispatch(cli: Cli) -> Result<ExitClass, Failure> {
     match &cli.command {
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
@@ -275,7 +291,7 @@ pub async fn run(cli: Cli) -> Result<ExitClass, Failure> {
         Command::Automation(command) => crate::automation::run(&ctx, command).await,
         Command::Whois { .. } => whois(&ctx).await,
         Command::Rotate(args) => rotate(&ctx, args).await,
-        Command::Schema { .. } | Command::Completions { .. } | Command::Man => {
+        Command::Schema { .. } | Command::Completions { .. } | Command::Man | Command::Exec(_) => {
             Ok(ExitClass::Success)
         }
     }

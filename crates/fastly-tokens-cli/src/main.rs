@@ -6,6 +6,7 @@
 mod automation;
 mod commands;
 mod errors;
+mod exec;
 mod output;
 mod profile;
 
@@ -168,6 +169,14 @@ enum Command {
     #[command(subcommand)]
     Automation(AutomationCommand),
 
+    /// Run a command with a short-lived token: created to expire after --ttl, given to the
+    /// command in FASTLY_API_TOKEN, revoked when the command ends (success, failure, or
+    /// SIGINT/SIGTERM, which are forwarded to it). Exits with the command's status.
+    #[command(
+        after_help = "Example:\n  printf '%s' \"$PASSWORD\" | fastly-tokens exec --ttl 15m --scope purge_select \\\n      --username me@example.com --password-stdin --otp 123456 -- fastly purge --all --service-id SID"
+    )]
+    Exec(ExecArgs),
+
     /// Leaked-key triage: whose token is this secret? Reads the key from stdin (never an
     /// argument) and shows the token it belongs to, using the key itself on `/tokens/self`.
     /// The key is never printed.
@@ -303,6 +312,27 @@ struct CreateArgs {
     no_expiry: bool,
     #[command(flatten)]
     credentials: CredentialArgs,
+}
+
+#[derive(Debug, Args)]
+struct ExecArgs {
+    /// How long the token lives (at least 1 minute), e.g. 15m.
+    #[arg(long, value_parser = duration)]
+    ttl: Duration,
+    /// Scope (repeat for several). Required.
+    #[arg(long = "scope", required = true, value_parser = non_empty("--scope"))]
+    scopes: Vec<String>,
+    /// Service id to limit the token to (repeat for several; default: all services).
+    #[arg(long = "service", value_parser = non_empty("--service"))]
+    services: Vec<String>,
+    /// The token's name.
+    #[arg(long, default_value = "fastly-tokens exec")]
+    name: String,
+    #[command(flatten)]
+    credentials: CredentialArgs,
+    /// The command and its arguments, after `--`.
+    #[arg(required = true, allow_hyphen_values = true, last = true)]
+    command: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -482,7 +512,7 @@ fn main() -> ExitCode {
         }
     };
     match runtime.block_on(commands::run(cli)) {
-        Ok(class) => ExitCode::from(class as u8),
+        Ok(code) => ExitCode::from(code),
         Err(failure) if failure.quiet => ExitCode::from(failure.class as u8),
         Err(failure) => {
             report(&failure, json);

@@ -958,6 +958,8 @@ fn every_command_has_help_with_an_example() {
         "automation revoke",
         "completions",
         "man",
+        "exec",
+        "whois",
     ] {
         let mut cmd = bin();
         cmd.args(command.split(' ')).arg("--help");
@@ -1453,4 +1455,106 @@ fn offboarding_revokes_every_token_of_a_user() {
             .map(Vec::len),
         Some(0)
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// exec: a token that lives as long as one command.
+// ---------------------------------------------------------------------------------------------
+
+fn exec_args<'a>(alice: &'a fastly_tokens_fake::SeedUser, command: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "exec",
+        "--ttl",
+        "15m",
+        "--scope",
+        "purge_select",
+        "--username",
+        &alice.login,
+        "--password-stdin",
+        "--otp",
+        "123456",
+        "--",
+    ];
+    args.extend_from_slice(command);
+    args
+}
+
+#[test]
+fn exec_gives_the_command_a_token_revokes_it_and_exits_with_its_status() {
+    let (_rt, fake) = started();
+    let alice = fake.seed().user("alice").clone();
+    let before = fake.live_tokens();
+    // The command sees a working token in FASTLY_API_TOKEN: it asks the API who it is.
+    let me = env!("CARGO_BIN_EXE_fastly-tokens");
+    let endpoint = fake.base_url().to_string();
+    let script = format!("{me} --endpoint {endpoint} current --json && exit 7");
+    let out = against(
+        &fake,
+        &alice.key,
+        &exec_args(&alice, &["sh", "-c", &script]),
+        Some(&format!("{}\n", alice.password)),
+    );
+    assert_eq!(out.code, 7, "the command's status: {}", out.stderr);
+    let token = valid("token", &out.stdout);
+    assert_eq!(token["name"], "fastly-tokens exec");
+    assert_eq!(token["scope"], "purge_select");
+    assert!(token["expires_at"].is_string(), "it expires after the TTL");
+    assert_eq!(fake.live_tokens(), before, "revoked when the command ended");
+    assert!(!fake.is_live(token["id"].as_str().expect("id")));
+
+    let failed = against(
+        &fake,
+        &alice.key,
+        &exec_args(&alice, &["sh", "-c", "exit 3"]),
+        Some(&format!("{}\n", alice.password)),
+    );
+    assert_eq!(failed.code, 3);
+    assert_eq!(fake.live_tokens(), before, "revoked after a failure too");
+    let missing = against(
+        &fake,
+        &alice.key,
+        &exec_args(&alice, &["no-such-command-here"]),
+        Some(&format!("{}\n", alice.password)),
+    );
+    assert_eq!(missing.code, 2, "{}", missing.stderr);
+    assert!(missing.stderr.contains("was revoked"), "{}", missing.stderr);
+    assert_eq!(fake.live_tokens(), before);
+}
+
+#[test]
+fn exec_forwards_a_signal_and_still_revokes_the_token() {
+    let (_rt, fake) = started();
+    let alice = fake.seed().user("alice").clone();
+    let before = fake.live_tokens();
+    let mut cmd = bin();
+    cmd.env("FASTLY_API_TOKEN", &alice.key)
+        .args(["--endpoint", fake.base_url()])
+        .args(exec_args(&alice, &["sleep", "30"]))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("runs");
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(format!("{}\n", alice.password).as_bytes());
+    }
+    // Wait until the token exists (the command is running), then stop the whole thing.
+    let started = std::time::Instant::now();
+    while fake.live_tokens() == before && started.elapsed() < std::time::Duration::from_secs(10) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(fake.live_tokens(), before + 1, "the token was created");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let out = child.wait_with_output().expect("finishes");
+    assert_eq!(
+        out.status.code(),
+        Some(128 + 15),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(fake.live_tokens(), before, "revoked after the signal");
 }
