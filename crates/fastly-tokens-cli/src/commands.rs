@@ -366,7 +366,8 @@ pub(crate) fn print_created(
             ctx.out.line(
                 "Access token (shown only once; store it now, it cannot be retrieved again):",
             )?;
-            ctx.out.line(&doc.access_token)
+            ctx.out
+                .line(doc.access_token.as_deref().unwrap_or_default())
         })()
     };
     printed.map_err(|f| {
@@ -459,7 +460,7 @@ async fn send_create(
                 CreatedDoc {
                     token_id: Some(id.to_string()),
                     token: Some(token),
-                    access_token: secret.expose_secret().to_string(),
+                    access_token: Some(secret.expose_secret().to_string()),
                     warning: None,
                 },
                 Some(id),
@@ -478,7 +479,7 @@ async fn send_create(
             let doc = CreatedDoc {
                 token: None,
                 token_id: id.as_ref().map(ToString::to_string),
-                access_token: partial.access_token().expose_secret().to_string(),
+                access_token: Some(partial.access_token().expose_secret().to_string()),
                 warning: Some(warning.clone()),
             };
             let failure = Failure {
@@ -1239,6 +1240,7 @@ async fn rotate(ctx: &Context, args: RotateArgs) -> Result<ExitClass, Failure> {
                 new: None,
                 plan,
                 replaces_token_in_use: in_use,
+                handed_to: None,
             })?;
         } else {
             for line in &plan_lines {
@@ -1280,7 +1282,7 @@ async fn rotate(ctx: &Context, args: RotateArgs) -> Result<ExitClass, Failure> {
         (None, None) => Some("the new token's id is unknown".to_string()),
         (None, Some(new_id)) => {
             let connect = fastly_tokens::DEFAULT_CONNECT_TIMEOUT;
-            let secret = SecretString::from(created.access_token.clone());
+            let secret = SecretString::from(created.access_token.clone().unwrap_or_default());
             match ctx.client_for(&secret, connect) {
                 Ok(client) => match ctx.call(client.current_token()).await {
                     Ok(t) if t.id() == new_id => None,
@@ -1298,6 +1300,27 @@ async fn rotate(ctx: &Context, args: RotateArgs) -> Result<ExitClass, Failure> {
         }
     };
     if let Some(problem) = problem {
+        // With a hand-off asked for, the secret must not reach stdout (a CI log): a new token
+        // that is not known to work is revoked instead, and the old one kept.
+        if args.write_to.is_some() || args.exec.is_some() {
+            let secret = SecretString::from(created.access_token.clone().unwrap_or_default());
+            let dropped = match ctx.client_for(&secret, fastly_tokens::DEFAULT_CONNECT_TIMEOUT) {
+                Ok(own) => own.revoke_current_token().await.is_ok(),
+                Err(_) => false,
+            };
+            return Err(Failure {
+                class: ExitClass::Partial,
+                message: format!(
+                    "{problem}; the new token was {} and nothing was handed over{kept}",
+                    if dropped {
+                        "revoked"
+                    } else {
+                        "NOT revoked (find it with `fastly-tokens list`)"
+                    }
+                ),
+                ..Failure::default()
+            });
+        }
         let revoke_new = new_id.as_ref().map_or_else(
             || "find it with `fastly-tokens list`".to_string(),
             |id| format!("revoke it with `fastly-tokens revoke {id} --yes` if unwanted"),
@@ -1316,12 +1339,76 @@ async fn rotate(ctx: &Context, args: RotateArgs) -> Result<ExitClass, Failure> {
             ..Failure::default()
         });
     }
-    // Human output: the secret goes out before the old token is revoked, so a closed stdout
-    // leaves the old token working.
-    if !ctx.json {
-        print_created(ctx, &created, new_id.as_ref()).map_err(|f| f.context(kept.clone()))?;
-    }
-    let revoked = if in_use {
+    // The hand-off: the secret goes to a file or a command, or to stdout, before the old token
+    // is revoked, so a failed hand-off (or a closed stdout) leaves the old token working.
+    let mut created = created;
+    let handed_to = match (&args.write_to, &args.exec) {
+        (None, None) => {
+            if !ctx.json {
+                print_created(ctx, &created, new_id.as_ref())
+                    .map_err(|f| f.context(kept.clone()))?;
+            }
+            None
+        }
+        (target_file, command) => {
+            let secret = SecretString::from(created.access_token.take().unwrap_or_default());
+            let handed = match (target_file, command) {
+                (Some(path), _) => {
+                    write_secret(path, &secret).map(|()| format!("file {}", path.display()))
+                }
+                (None, Some(command)) => {
+                    exec_secret(command, &secret).map(|()| format!("command `{}`", clean(command)))
+                }
+                (None, None) => Ok(String::new()),
+            };
+            match handed {
+                Ok(to) => {
+                    if !ctx.json {
+                        if let Some(token) = &created.token {
+                            output::print_token(&ctx.out, token)?;
+                            ctx.out.line("")?;
+                        }
+                        ctx.out
+                            .line(format!("the new secret was handed to the {to}"))?;
+                    }
+                    Some(to)
+                }
+                Err(why) => {
+                    // The secret reached no one: revoke the new token, keep the old one.
+                    let dropped = match (
+                        ctx.client_for(&secret, fastly_tokens::DEFAULT_CONNECT_TIMEOUT),
+                        &new_id,
+                    ) {
+                        (Ok(own), Some(id)) => match own.revoke_current_token().await {
+                            Ok(()) => true,
+                            Err(e) if e.is_forbidden() => ctx.client.revoke_token(id).await.is_ok(),
+                            Err(_) => false,
+                        },
+                        _ => false,
+                    };
+                    let new = new_id
+                        .as_ref()
+                        .map_or_else(|| "the new token".to_string(), ToString::to_string);
+                    return Err(Failure {
+                        class: ExitClass::Partial,
+                        message: format!(
+                            "handing the new secret over failed ({why}); {} {new}; {} was not revoked and still works",
+                            if dropped {
+                                "revoked"
+                            } else {
+                                "could NOT revoke"
+                            },
+                            old.id()
+                        ),
+                        ..Failure::default()
+                    });
+                }
+            }
+        }
+    };
+    let revoked = if args.keep_old {
+        Ok(Outcome::Kept)
+    } else if in_use {
         ctx.waiting(ctx.client.revoke_current_token())
             .await
             .map(|()| Outcome::Revoked)
@@ -1345,7 +1432,15 @@ async fn rotate(ctx: &Context, args: RotateArgs) -> Result<ExitClass, Failure> {
                     new: Some(created),
                     plan,
                     replaces_token_in_use: in_use,
+                    handed_to,
                 })?;
+            } else if outcome == Outcome::Kept {
+                ctx.out.line("")?;
+                ctx.out.line(format!(
+                    "kept the old token {}; revoke it later with `fastly-tokens revoke {} --yes`",
+                    old.id(),
+                    old.id()
+                ))?;
             } else {
                 ctx.out.line("")?;
                 ctx.out.line(format!(
@@ -1355,7 +1450,7 @@ async fn rotate(ctx: &Context, args: RotateArgs) -> Result<ExitClass, Failure> {
                 ))?;
                 if in_use {
                     ctx.out.line(
-                        "it was the token in use: replace FASTLY_API_TOKEN with the new secret above",
+                        "it was the token in use: replace FASTLY_API_TOKEN with the new secret",
                     )?;
                 }
             }
@@ -1370,12 +1465,13 @@ async fn rotate(ctx: &Context, args: RotateArgs) -> Result<ExitClass, Failure> {
                     new: Some(created),
                     plan,
                     replaces_token_in_use: in_use,
+                    handed_to,
                 })?;
             }
             Err(Failure {
                 class: ExitClass::Partial,
                 message: format!(
-                    "the new token {new_id} works and was printed, but revoking the old token {} failed: {message}. \
+                    "the new token {new_id} works and was handed over, but revoking the old token {} failed: {message}. \
                      Both tokens work now; revoke the old one with `fastly-tokens revoke {} --yes`.",
                     old.id(),
                     old.id()
@@ -1383,6 +1479,65 @@ async fn rotate(ctx: &Context, args: RotateArgs) -> Result<ExitClass, Failure> {
                 ..Failure::default()
             })
         }
+    }
+}
+
+/// Writes a secret to `path`: a new 0600 file in the same folder, synced, then renamed over
+/// `path`, so readers see the old file or the whole new one, never a part.
+fn write_secret(path: &std::path::Path, secret: &SecretString) -> Result<(), String> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let name = path
+        .file_name()
+        .ok_or_else(|| format!("{} names no file", path.display()))?;
+    let temp = dir.join(format!(
+        ".{}.tmp-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = (|| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&temp)?;
+        file.write_all(secret.expose_secret().as_bytes())?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)
+    })();
+    result.map_err(|e| {
+        let _ = std::fs::remove_file(&temp);
+        format!("cannot write {}: {e}", path.display())
+    })
+}
+
+/// Runs `sh -c command` with the secret on its stdin (never in its arguments or environment);
+/// its output goes to stderr, so `--json` stays one document. It must exit 0.
+fn exec_secret(command: &str, secret: &SecretString) -> Result<(), String> {
+    use std::os::fd::AsFd as _;
+    let stderr = std::io::stderr()
+        .as_fd()
+        .try_clone_to_owned()
+        .map_err(|e| e.to_string())?;
+    let mut child = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::from(stderr))
+        .spawn()
+        .map_err(|e| format!("cannot run the command: {e}"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        // A command that exits without reading is judged by its status below.
+        let _ = stdin.write_all(secret.expose_secret().as_bytes());
+    }
+    let status = child.wait().map_err(|e| e.to_string())?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("the command exited with {status}"))
     }
 }
 
@@ -1402,6 +1557,7 @@ fn emit_rotation(
             new: Some(created),
             plan,
             replaces_token_in_use: in_use,
+            handed_to: None,
         })
     } else {
         print_created(ctx, &created, new_id)

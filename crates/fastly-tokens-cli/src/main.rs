@@ -403,6 +403,18 @@ struct RotateArgs {
     /// Do not ask for confirmation (needed when not on a terminal).
     #[arg(long)]
     yes: bool,
+    /// Write the new secret to this file instead of printing it (created 0600, replaced
+    /// atomically: never a partial file). The old token is revoked only if this succeeds.
+    #[arg(long, conflicts_with = "exec")]
+    write_to: Option<std::path::PathBuf>,
+    /// Hand the new secret to this shell command on its stdin (never in its arguments or
+    /// environment), e.g. `gh secret set FASTLY_API_TOKEN`. It must exit 0 before the old token
+    /// is revoked; otherwise the new token is revoked and the old one kept.
+    #[arg(long)]
+    exec: Option<String>,
+    /// Keep the old token (revoke it later; the command to do so is printed).
+    #[arg(long)]
+    keep_old: bool,
     #[command(flatten)]
     credentials: CredentialArgs,
 }

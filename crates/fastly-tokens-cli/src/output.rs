@@ -315,8 +315,10 @@ pub struct CreatedDoc {
     pub token: Option<Token>,
     /// The new token's id (also in `token`), when known.
     pub token_id: Option<String>,
-    /// The secret to use as `Fastly-Key`; Fastly returns it only once.
-    pub access_token: String,
+    /// The secret to use as `Fastly-Key`; Fastly returns it only once. Absent only from a
+    /// `rotate` whose secret was handed to `--write-to` or `--exec` instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<String>,
     /// Present when Fastly's answer did not fully decode: why (the token exists and works).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warning: Option<String>,
@@ -415,6 +417,9 @@ pub struct RotateDoc {
     pub plan: RotatePlan,
     /// Whether the old token was the one in use: FASTLY_API_TOKEN must be replaced.
     pub replaces_token_in_use: bool,
+    /// Where the new secret went instead of stdout (`--write-to FILE`, `--exec CMD`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handed_to: Option<String>,
 }
 
 /// What a rotation creates.

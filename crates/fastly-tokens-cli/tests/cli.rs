@@ -1558,3 +1558,105 @@ fn exec_forwards_a_signal_and_still_revokes_the_token() {
     );
     assert_eq!(fake.live_tokens(), before, "revoked after the signal");
 }
+
+// ---------------------------------------------------------------------------------------------
+// rotate into a secret store.
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn rotate_writes_the_new_secret_to_a_file_or_a_command_before_revoking() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let (_rt, fake) = started();
+    let alice = fake.seed().user("alice").clone();
+    let dir = std::env::temp_dir().join(format!("fastly-tokens-rotate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("token");
+    std::fs::write(&file, "old secret").expect("existing file");
+    let path = file.to_str().expect("path");
+
+    // --write-to: 0600, replaced whole, the secret never on stdout; the old token revoked.
+    let old = fake.seed().token("ci-purge").id.clone();
+    let out = rotate(
+        &fake,
+        &alice.key,
+        &["rotate", &old, "--yes", "--write-to", path, "--json"],
+        &alice.password,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let doc = valid("rotate", &out.stdout);
+    assert!(
+        doc["new"].get("access_token").is_none(),
+        "not on stdout: {doc}"
+    );
+    assert!(
+        doc["handed_to"]
+            .as_str()
+            .is_some_and(|h| h.starts_with("file "))
+    );
+    assert_eq!(doc["old"]["status"], "revoked");
+    let secret = std::fs::read_to_string(&file).expect("written");
+    assert_eq!(secret.len(), 32);
+    assert_eq!(
+        std::fs::metadata(&file).expect("meta").permissions().mode() & 0o777,
+        0o600
+    );
+    assert!(!out.stdout.contains(&secret) && !out.stderr.contains(&secret));
+    let works = against(&fake, &secret, &["current", "--json"], None);
+    assert_eq!(works.code, 0, "the written secret works");
+    assert!(!fake.is_live(&old));
+    assert!(
+        std::fs::read_dir(&dir).expect("dir").count() == 1,
+        "no temporary file left"
+    );
+
+    // --exec: the secret on the command's stdin; a failing command revokes the new token and
+    // keeps the old one.
+    let old = fake.seed().token("dashboards").id.clone();
+    let before = fake.live_tokens();
+    let out = rotate(
+        &fake,
+        &alice.key,
+        &[
+            "rotate",
+            &old,
+            "--yes",
+            "--no-expiry",
+            "--exec",
+            "cat > /dev/null; exit 9",
+        ],
+        &alice.password,
+    );
+    assert_eq!(out.code, 6, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("handing the new secret over failed"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("revoked"), "{}", out.stderr);
+    assert!(fake.is_live(&old), "the old token is kept");
+    assert_eq!(fake.live_tokens(), before, "the new token is gone");
+    let captured = dir.join("captured");
+    let command = format!("cat > {}", captured.display());
+    let out = rotate(
+        &fake,
+        &alice.key,
+        &[
+            "rotate",
+            &old,
+            "--yes",
+            "--no-expiry",
+            "--exec",
+            &command,
+            "--keep-old",
+        ],
+        &alice.password,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("kept the old token"), "{}", out.stdout);
+    assert!(fake.is_live(&old), "--keep-old");
+    let handed = std::fs::read_to_string(&captured).expect("the command got the secret");
+    let works = against(&fake, &handed, &["current", "--json"], None);
+    assert_eq!(works.code, 0);
+    assert!(!out.stdout.contains(&handed));
+    let _ = std::fs::remove_dir_all(&dir);
+}
