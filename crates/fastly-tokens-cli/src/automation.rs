@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use fastly_tokens::secrecy::ExposeSecret as _;
-use fastly_tokens::{AutomationToken, AutomationTokenId, Error, RevokeStatus, Role, ServiceId};
+use fastly_tokens::{AutomationToken, AutomationTokenId, Error, Role};
 
 use crate::commands::{self, Context};
 use crate::errors;
@@ -52,12 +52,7 @@ async fn show(ctx: &Context, id: &str) -> Result<ExitClass, Failure> {
 
 async fn create(ctx: &Context, args: AutomationCreateArgs) -> Result<ExitClass, Failure> {
     let scopes = commands::scopes(&args.scopes)?;
-    let services = args
-        .services
-        .iter()
-        .map(|s| s.parse::<ServiceId>())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| ctx.fail(&e))?;
+    let services = commands::services(ctx, &args.services)?;
     let role = args
         .role
         .as_deref()
@@ -136,37 +131,18 @@ async fn create(ctx: &Context, args: AutomationCreateArgs) -> Result<ExitClass, 
 }
 
 fn print_created(ctx: &Context, doc: &output::AutomationCreatedDoc) -> Result<(), Failure> {
-    let printed = if ctx.json {
-        ctx.out.json(doc)
-    } else {
-        (|| {
-            if let Some(token) = &doc.token {
-                output::print_automation(&ctx.out, token)?;
-                ctx.out.line("")?;
-            }
-            ctx.out.line(
-                "Access token (shown only once; store it now, it cannot be retrieved again):",
-            )?;
-            ctx.out.line(&doc.access_token)
-        })()
+    let show = |out: &output::Out| match &doc.token {
+        Some(token) => output::print_automation(out, token).and_then(|()| out.line("")),
+        None => Ok(()),
     };
-    printed.map_err(|f| {
-        if !f.quiet {
-            return f;
-        }
-        let id = doc
-            .token_id
-            .clone()
-            .unwrap_or_else(|| "the new token".to_string());
-        Failure {
-            class: ExitClass::Partial,
-            message: format!(
-                "stdout closed before the new access token was written; {id} exists: revoke it \
-                 with `fastly-tokens automation revoke {id} --yes` unless its secret was stored"
-            ),
-            ..Failure::default()
-        }
-    })
+    commands::print_new_secret(
+        ctx,
+        doc,
+        show,
+        &doc.access_token,
+        doc.token_id.clone(),
+        "fastly-tokens automation revoke",
+    )
 }
 
 async fn revoke(
@@ -222,27 +198,8 @@ async fn revoke(
         .filter_map(|id| id.as_str().parse().ok())
         .collect();
     let report = ctx.call(ctx.client.revoke_automation_tokens(&ids)).await?;
-    let results: Vec<TokenResult> = report
-        .entries()
-        .iter()
-        .map(|(id, status)| {
-            let (status, error) = match status {
-                RevokeStatus::Revoked => (Outcome::Revoked, None),
-                RevokeStatus::AlreadyGone => (Outcome::AlreadyGone, None),
-                RevokeStatus::Failed(e) => {
-                    (Outcome::Failed, Some(errors::message(e, ctx.keys, false)))
-                }
-                _ => (Outcome::Failed, Some("unknown outcome".to_string())),
-            };
-            TokenResult {
-                id: id.to_string(),
-                name: names.get(id.as_str()).cloned(),
-                status,
-                error,
-                via: None,
-            }
-        })
-        .collect();
+    let results =
+        commands::revoke_results(ctx, report.entries(), |id| names.get(id.as_str()).cloned());
     let doc = RevokeDoc::new(false, results, duplicates);
     commands::print_revoke(ctx, &doc)?;
     if doc.failed == 0 {

@@ -348,42 +348,89 @@ async fn show(ctx: &Context, id: &str) -> Result<ExitClass, Failure> {
     print_one(ctx, &token)
 }
 
-/// Prints a new token and its secret, once. A closed stdout here is not a quiet ending: the
-/// token exists and its secret did not reach anyone.
-pub(crate) fn print_created(
+/// Prints a new token's document under `--json`, else the token (`show`) and its secret,
+/// once. A closed stdout here is not a quiet ending: the token exists and its secret did not
+/// reach anyone, so the failure says how to revoke it (`revoke`: the command that does).
+pub(crate) fn print_new_secret<D: serde::Serialize>(
     ctx: &Context,
-    doc: &CreatedDoc,
-    id: Option<&TokenId>,
+    doc: &D,
+    show: impl FnOnce(&Out) -> Result<(), Failure>,
+    secret: &str,
+    id: Option<String>,
+    revoke: &str,
 ) -> Result<(), Failure> {
     let printed = if ctx.json {
         ctx.out.json(doc)
     } else {
-        (|| {
-            if let Some(token) = &doc.token {
-                output::print_token(&ctx.out, token)?;
-                ctx.out.line("")?;
-            }
+        show(&ctx.out).and_then(|()| {
             ctx.out.line(
                 "Access token (shown only once; store it now, it cannot be retrieved again):",
             )?;
-            ctx.out
-                .line(doc.access_token.as_deref().unwrap_or_default())
-        })()
+            ctx.out.line(secret)
+        })
     };
     printed.map_err(|f| {
         if !f.quiet {
             return f;
         }
-        let id = id.map_or_else(|| "the new token".to_string(), ToString::to_string);
+        let id = id.unwrap_or_else(|| "the new token".to_string());
         Failure {
             class: ExitClass::Partial,
             message: format!(
                 "stdout closed before the new access token was written; {id} exists: revoke it \
-                 with `fastly-tokens revoke {id} --yes` unless its secret was stored"
+                 with `{revoke} {id} --yes` unless its secret was stored"
             ),
             ..Failure::default()
         }
     })
+}
+
+/// [`print_new_secret`] for a user token.
+pub(crate) fn print_created(
+    ctx: &Context,
+    doc: &CreatedDoc,
+    id: Option<&TokenId>,
+) -> Result<(), Failure> {
+    let show = |out: &Out| match &doc.token {
+        Some(token) => output::print_token(out, token).and_then(|()| out.line("")),
+        None => Ok(()),
+    };
+    print_new_secret(
+        ctx,
+        doc,
+        show,
+        doc.access_token.as_deref().unwrap_or_default(),
+        id.map(ToString::to_string),
+        "fastly-tokens revoke",
+    )
+}
+
+/// One result per revoke report entry, named from `names`.
+pub(crate) fn revoke_results(
+    ctx: &Context,
+    entries: &[(TokenId, RevokeStatus)],
+    names: impl Fn(&TokenId) -> Option<String>,
+) -> Vec<TokenResult> {
+    entries
+        .iter()
+        .map(|(id, status)| {
+            let (status, error) = match status {
+                RevokeStatus::Revoked => (Outcome::Revoked, None),
+                RevokeStatus::AlreadyGone => (Outcome::AlreadyGone, None),
+                RevokeStatus::Failed(e) => {
+                    (Outcome::Failed, Some(errors::message(e, ctx.keys, false)))
+                }
+                _ => (Outcome::Failed, Some("unknown outcome".to_string())),
+            };
+            TokenResult {
+                id: id.to_string(),
+                name: names(id),
+                status,
+                error,
+                via: None,
+            }
+        })
+        .collect()
 }
 
 /// The expiry of a new token: exactly one of a lifetime, a time, or "never", and never less
@@ -419,6 +466,15 @@ pub(crate) fn expiry(
         )));
     }
     Ok(Some(at))
+}
+
+/// `--service` values as validated ids.
+pub(crate) fn services(ctx: &Context, values: &[String]) -> Result<Vec<ServiceId>, Failure> {
+    values
+        .iter()
+        .map(|s| s.parse::<ServiceId>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| ctx.fail(&e))
 }
 
 pub(crate) fn scopes(values: &[String]) -> Result<Vec<Scope>, Failure> {
@@ -495,12 +551,7 @@ async fn send_create(
 
 async fn create(ctx: &Context, args: CreateArgs) -> Result<ExitClass, Failure> {
     let scopes = scopes(&args.scopes)?;
-    let services = args
-        .services
-        .iter()
-        .map(|s| s.parse::<ServiceId>())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| ctx.fail(&e))?;
+    let services = services(ctx, &args.services)?;
     let expires_at = expiry(ctx.now, args.expires_in, args.expires_at, args.no_expiry)?;
     let login = ctx.login(&args.credentials)?;
     let mut request = ctx
@@ -902,26 +953,7 @@ async fn revoke(ctx: &Context, args: RevokeArgs) -> Result<ExitClass, Failure> {
             _ => None,
         })
         .collect();
-    let results: Vec<TokenResult> = entries
-        .iter()
-        .map(|(id, status)| {
-            let (status, error) = match status {
-                RevokeStatus::Revoked => (Outcome::Revoked, None),
-                RevokeStatus::AlreadyGone => (Outcome::AlreadyGone, None),
-                RevokeStatus::Failed(e) => {
-                    (Outcome::Failed, Some(errors::message(e, ctx.keys, false)))
-                }
-                _ => (Outcome::Failed, Some("unknown outcome".to_string())),
-            };
-            TokenResult {
-                id: id.to_string(),
-                name: names.get(id).cloned(),
-                status,
-                error,
-                via: None,
-            }
-        })
-        .collect();
+    let results = revoke_results(ctx, &entries, |id| names.get(id).cloned());
     let doc = RevokeDoc::new(false, results, duplicates);
     print_revoke(ctx, &doc)?;
     if doc.failed == 0 {

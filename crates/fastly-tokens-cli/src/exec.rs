@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
+use fastly_tokens::Error;
 use fastly_tokens::secrecy::ExposeSecret as _;
-use fastly_tokens::{Error, ServiceId};
 
 use crate::commands::{self, Context};
 use crate::errors;
@@ -19,12 +19,7 @@ pub(crate) async fn run(ctx: &Context, args: ExecArgs) -> Result<u8, Failure> {
         ));
     }
     let scopes = commands::scopes(&args.scopes)?;
-    let services = args
-        .services
-        .iter()
-        .map(|s| s.parse::<ServiceId>())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| ctx.fail(&e))?;
+    let services = commands::services(ctx, &args.services)?;
     let Some((program, program_args)) = args.command.split_first() else {
         return Err(Failure::usage("name the command to run after `--`"));
     };

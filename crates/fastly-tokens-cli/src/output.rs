@@ -130,21 +130,44 @@ pub fn print_token(out: &Out, t: &Token) -> Result<(), Failure> {
         ("scopes", clean(t.scopes().as_str()).into_owned()),
         ("services", services(t)),
         ("created", when(Some(t.created_at()), "-")),
-        (
-            "last used",
-            match (t.last_used_at(), t.ip()) {
-                (Some(at), Some(ip)) => format!("{} from {}", when(Some(at), ""), clean(ip)),
-                (at, _) => when(at, "never"),
-            },
-        ),
+        ("last used", last_used(t.last_used_at(), t.ip())),
         (
             "user agent",
             clean(t.user_agent().unwrap_or("-")).into_owned(),
         ),
         ("expires", when(t.expires_at(), "never")),
     ];
+    print_fields(out, &rows)
+}
+
+/// "when from where" for a token's last use.
+fn last_used(at: Option<DateTime<Utc>>, ip: Option<&str>) -> String {
+    match (at, ip) {
+        (Some(at), Some(ip)) => format!("{} from {}", when(Some(at), ""), clean(ip)),
+        (at, _) => when(at, "never"),
+    }
+}
+
+/// `key  value` lines, the keys padded to one column.
+fn print_fields(out: &Out, rows: &[(&str, String)]) -> Result<(), Failure> {
     for (k, v) in rows {
         out.line(format!("{}{v}", pad(k, 12)))?;
+    }
+    Ok(())
+}
+
+/// A table: the header, then the rows, each column as wide as its widest cell.
+fn print_grid(out: &Out, header: &[&str], rows: &[Vec<String>]) -> Result<(), Failure> {
+    let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    for row in std::iter::once(&header).chain(rows) {
+        let line: Vec<String> = row.iter().zip(&widths).map(|(c, w)| pad(c, *w)).collect();
+        out.line(line.join("  ").trim_end())?;
     }
     Ok(())
 }
@@ -189,18 +212,7 @@ pub fn print_table(out: &Out, tokens: &[Token], owner: bool) -> Result<(), Failu
             row
         })
         .collect();
-    let header: Vec<String> = header.into_iter().map(str::to_string).collect();
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    for row in std::iter::once(&header).chain(&rows) {
-        let line: Vec<String> = row.iter().zip(&widths).map(|(c, w)| pad(c, *w)).collect();
-        out.line(line.join("  ").trim_end())?;
-    }
-    Ok(())
+    print_grid(out, &header, &rows)
 }
 
 /// One automation token, as `show` prints a user token.
@@ -235,23 +247,14 @@ pub fn print_automation(out: &Out, t: &fastly_tokens::AutomationToken) -> Result
             }),
         ),
         ("created", when(Some(t.created_at()), "-")),
-        (
-            "last used",
-            match (t.last_used_at(), t.ip()) {
-                (Some(at), Some(ip)) => format!("{} from {}", when(Some(at), ""), clean(ip)),
-                (at, _) => when(at, "never"),
-            },
-        ),
+        ("last used", last_used(t.last_used_at(), t.ip())),
         (
             "user agent",
             clean(t.user_agent().unwrap_or("-")).into_owned(),
         ),
         ("expires", when(t.expires_at(), "never")),
     ];
-    for (k, v) in rows {
-        out.line(format!("{}{v}", pad(k, 12)))?;
-    }
-    Ok(())
+    print_fields(out, &rows)
 }
 
 /// The automation token table.
@@ -259,7 +262,7 @@ pub fn print_automation_table(
     out: &Out,
     tokens: &[fastly_tokens::AutomationToken],
 ) -> Result<(), Failure> {
-    let header: Vec<String> = [
+    let header = [
         "NAME",
         "ID",
         "ROLE",
@@ -267,10 +270,7 @@ pub fn print_automation_table(
         "SERVICES",
         "LAST USED",
         "EXPIRES",
-    ]
-    .into_iter()
-    .map(str::to_string)
-    .collect();
+    ];
     let rows: Vec<Vec<String>> = tokens
         .iter()
         .map(|t| {
@@ -289,17 +289,7 @@ pub fn print_automation_table(
             ]
         })
         .collect();
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in &rows {
-        for (w, c) in widths.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    for row in std::iter::once(&header).chain(&rows) {
-        let line: Vec<String> = row.iter().zip(&widths).map(|(c, w)| pad(c, *w)).collect();
-        out.line(line.join("  ").trim_end())?;
-    }
-    Ok(())
+    print_grid(out, &header, &rows)
 }
 
 // ---------------------------------------------------------------------------------------------
