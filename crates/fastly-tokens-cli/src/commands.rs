@@ -14,6 +14,7 @@ use rustc_hash::FxHashSet;
 
 use crate::errors::{self, KeySource};
 use crate::output::{self, CreatedDoc, Out, Outcome, RevokeDoc, TokenResult, clean};
+use crate::policy::{Audited, Policy};
 use crate::{Cli, Command, CreateArgs, CredentialArgs, ExitClass, Failure, RevokeArgs, RotateArgs};
 
 /// Shortest lifetime a new token may be given: an expiry closer than this is a mistake
@@ -276,17 +277,19 @@ async fn dispatch(cli: Cli) -> Result<ExitClass, Failure> {
         Command::Audit {
             unused_for,
             expiring_within,
+            policy,
+            junit,
             customer,
             kind,
         } => {
-            audit(
-                &ctx,
-                unused_for,
-                expiring_within,
-                customer.as_deref(),
-                &kind,
-            )
-            .await
+            let policy = match policy {
+                Some(path) => Policy::load(&path).map_err(Failure::usage)?,
+                None => Policy::builtin(
+                    unused_for.unwrap_or(Duration::from_secs(90 * 86_400)),
+                    expiring_within.unwrap_or(Duration::from_secs(14 * 86_400)),
+                ),
+            };
+            audit(&ctx, &policy, junit.as_deref(), customer.as_deref(), &kind).await
         }
         Command::Automation(command) => crate::automation::run(&ctx, command).await,
         Command::Whois { .. } => whois(&ctx).await,
@@ -1028,86 +1031,10 @@ async fn revoke_current(ctx: &Context, args: &RevokeArgs) -> Result<ExitClass, F
     Ok(ExitClass::Success)
 }
 
-/// What an audit looks at, for either kind of token.
-pub(crate) struct Audited<'a> {
-    pub id: String,
-    pub name: &'a str,
-    pub kind: &'static str,
-    pub expires_at: Option<DateTime<Utc>>,
-    pub last_used_at: Option<DateTime<Utc>>,
-    pub global: bool,
-    pub unrestricted: bool,
-}
-
-impl<'a> Audited<'a> {
-    fn user(t: &'a Token) -> Self {
-        Self {
-            id: t.id().to_string(),
-            name: t.name(),
-            kind: "user",
-            expires_at: t.expires_at(),
-            last_used_at: t.last_used_at(),
-            global: t.scopes().is_global(),
-            unrestricted: t.is_unrestricted(),
-        }
-    }
-    fn automation(t: &'a fastly_tokens::AutomationToken) -> Self {
-        Self {
-            id: t.id().to_string(),
-            name: t.name(),
-            kind: "automation",
-            expires_at: t.expires_at(),
-            last_used_at: t.last_used_at(),
-            global: t.scopes().is_global(),
-            unrestricted: t.is_unrestricted(),
-        }
-    }
-}
-
-/// Audit findings, as stable codes (JSON) and readable text.
-fn findings(
-    t: &Audited<'_>,
-    now: DateTime<Utc>,
-    unused_for: Duration,
-    expiring_within: Duration,
-) -> Vec<(&'static str, String)> {
-    let mut out = Vec::new();
-    let window = chrono::Duration::from_std(expiring_within).unwrap_or(chrono::Duration::MAX);
-    match t.expires_at {
-        Some(at) if at <= now => {
-            out.push(("expired", format!("expired {}", output::when(Some(at), ""))))
-        }
-        Some(at)
-            if now
-                .checked_add_signed(window)
-                .is_none_or(|limit| at <= limit) =>
-        {
-            out.push((
-                "expiring_soon",
-                format!("expires {}", output::when(Some(at), "")),
-            ));
-        }
-        _ => {}
-    }
-    match t.last_used_at {
-        None => out.push(("never_used", "never used".to_string())),
-        Some(at) => {
-            let idle = now.signed_duration_since(at);
-            if idle.to_std().is_ok_and(|idle| idle > unused_for) {
-                out.push(("unused", format!("unused for {} days", idle.num_days())));
-            }
-        }
-    }
-    if t.global && t.unrestricted {
-        out.push(("over_broad", "global scope on every service".to_string()));
-    }
-    out
-}
-
 async fn audit(
     ctx: &Context,
-    unused_for: Duration,
-    expiring_within: Duration,
+    policy: &Policy,
+    junit: Option<&std::path::Path>,
     customer: Option<&str>,
     kind: &str,
 ) -> Result<ExitClass, Failure> {
@@ -1134,38 +1061,56 @@ async fn audit(
     let mut automated: Vec<Audited<'_>> = automation.iter().map(Audited::automation).collect();
     automated.sort_by_key(|t| t.name.to_lowercase());
     audited.extend(automated);
-    let report: Vec<(&Audited<'_>, Vec<(&'static str, String)>)> = audited
+    let report: Vec<(usize, Vec<crate::policy::Finding>)> = audited
         .iter()
-        .map(|t| (t, findings(t, ctx.now, unused_for, expiring_within)))
+        .enumerate()
+        .map(|(i, t)| (i, policy.check(t, ctx.now)))
         .filter(|(_, f)| !f.is_empty())
         .collect();
+    if let Some(path) = junit {
+        let xml = crate::policy::junit(&audited, &report, ctx.now)
+            .map_err(|e| Failure::usage(format!("cannot write JUnit XML: {e}")))?;
+        std::fs::write(path, xml)
+            .map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display())))?;
+    }
     if ctx.json {
         ctx.out.json(&output::AuditDoc {
             audited: audited.len(),
             now: ctx.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             findings: report
                 .iter()
-                .map(|(t, f)| output::AuditEntry {
-                    id: t.id.clone(),
-                    name: t.name.to_string(),
-                    kind: t.kind.to_string(),
-                    findings: f.iter().map(|(code, _)| (*code).to_string()).collect(),
+                .map(|(i, f)| {
+                    let t = &audited[*i];
+                    output::AuditEntry {
+                        id: t.id.clone(),
+                        name: t.name.to_string(),
+                        kind: t.kind.to_string(),
+                        findings: f.iter().map(|f| f.rule.to_string()).collect(),
+                        details: f
+                            .iter()
+                            .map(|f| output::AuditFinding {
+                                rule: f.rule.to_string(),
+                                message: f.message.clone(),
+                            })
+                            .collect(),
+                    }
                 })
                 .collect(),
         })?;
     } else {
-        for (t, f) in &report {
-            let kind = if t.kind == "automation" {
-                " (automation)"
-            } else {
-                ""
+        for (i, f) in &report {
+            let t = &audited[*i];
+            let kind = match t.kind {
+                "user" => "",
+                "automation" => " (automation)",
+                _ => " (browser session)",
             };
             ctx.out.line(format!(
                 "{}  {}{kind}: {}",
                 t.id,
                 output::cell(t.name, 60),
                 f.iter()
-                    .map(|(_, text)| text.as_str())
+                    .map(|f| format!("{} [{}]", f.message, f.rule))
                     .collect::<Vec<_>>()
                     .join(", ")
             ))?;

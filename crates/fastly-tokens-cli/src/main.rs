@@ -8,8 +8,10 @@ mod commands;
 mod errors;
 mod exec;
 mod output;
+mod policy;
 mod profile;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -131,23 +133,30 @@ enum Command {
     )]
     Revoke(RevokeArgs),
 
-    /// Report tokens never used, unused for long, expired, expiring soon, or over-broad.
-    /// Exits 1 when there are findings, so it can gate CI.
+    /// Report tokens never used, unused for long, expired, expiring soon, or over-broad, or
+    /// check every token against a policy file (--policy). Browser sessions are their own
+    /// kind. Exits 1 when there are findings, 2 when the policy file is wrong, so it can gate CI.
     #[command(
-        after_help = "Example:\n  fastly-tokens audit --unused-for 90d --expiring-within 14d\n  fastly-tokens --fake audit --json"
+        after_help = "Example:\n  fastly-tokens audit --unused-for 90d --expiring-within 14d\n  fastly-tokens audit --policy token-policy.toml --junit audit.xml\n  fastly-tokens --fake audit --json\n\nThe policy format is in the README (\"Token policy\")."
     )]
     Audit {
-        /// A token last used longer ago than this is reported.
-        #[arg(long, default_value = "90d", value_parser = duration)]
-        unused_for: Duration,
-        /// A token expiring within this is reported.
-        #[arg(long, default_value = "14d", value_parser = duration)]
-        expiring_within: Duration,
+        /// A token last used longer ago than this is reported [default: 90d].
+        #[arg(long, value_parser = duration, conflicts_with = "policy")]
+        unused_for: Option<Duration>,
+        /// A token expiring within this is reported [default: 14d].
+        #[arg(long, value_parser = duration, conflicts_with = "policy")]
+        expiring_within: Option<Duration>,
+        /// Check against this TOML policy instead of the flags above.
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+        /// Also write the result as JUnit XML (one test case per token) to FILE.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
         /// Audit every token of this customer instead of your own.
         #[arg(long)]
         customer: Option<String>,
-        /// Which tokens: user, automation, or all (automation tokens are skipped with a note
-        /// when the API token may not list them).
+        /// Which tokens: user (browser sessions included), automation, or all (automation
+        /// tokens are skipped with a note when the API token may not list them).
         #[arg(long, default_value = "all", value_parser = ["user", "automation", "all"])]
         kind: String,
     },
@@ -406,7 +415,7 @@ struct RotateArgs {
     /// Write the new secret to this file instead of printing it (created 0600, replaced
     /// atomically: never a partial file). The old token is revoked only if this succeeds.
     #[arg(long, conflicts_with = "exec")]
-    write_to: Option<std::path::PathBuf>,
+    write_to: Option<PathBuf>,
     /// Hand the new secret to this shell command on its stdin (never in its arguments or
     /// environment), e.g. `gh secret set FASTLY_API_TOKEN`. It must exit 0 before the old token
     /// is revoked; otherwise the new token is revoked and the old one kept.

@@ -387,10 +387,21 @@ pub struct AuditDoc {
 pub struct AuditEntry {
     pub id: String,
     pub name: String,
-    /// `user` or `automation`.
+    /// `user`, `automation` or `session` (a browser session).
     pub kind: String,
-    /// `expired`, `expiring_soon`, `never_used`, `unused`, `over_broad`.
+    /// The rules this token breaks: `expired`, `expiring_soon`, `never_used`, `unused`,
+    /// `over_broad`, `expiry_required`, `max_lifetime`, `scope_not_allowed`,
+    /// `services_required`, `ip_not_allowed`, `exception_expired`.
     pub findings: Vec<String>,
+    /// Each finding with its explanation, in the order of `findings`.
+    pub details: Vec<AuditFinding>,
+}
+
+/// One finding of `audit`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct AuditFinding {
+    pub rule: String,
+    pub message: String,
 }
 
 /// `rotate` (dry runs included).

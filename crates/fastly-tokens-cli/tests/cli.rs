@@ -207,6 +207,187 @@ fn audit_reports_seeded_findings_and_gates_ci() {
     assert!(codes.contains(&"expired".to_string()));
 }
 
+/// A policy file in the test's own temporary directory.
+fn policy_file(tag: &str, text: &str) -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(format!(
+        "fastly-tokens-policy-{tag}-{}.toml",
+        std::process::id()
+    ));
+    std::fs::write(&path, text).expect("policy written");
+    path
+}
+
+const POLICY: &str = r#"
+[rules]
+max_lifetime = "90d"
+require_expiry = true
+unused_for = "30d"
+expiring_within = "7d"
+report_never_used = true
+services_required_for_writes = true
+allowed_ips = ["203.0.113.0/24"]
+
+[[scopes]]
+name = "ci-*"
+allow = ["global:read"]
+
+[[exception]]
+token = "5eEdTok000000000000000"
+rules = ["over_broad", "services_required"]
+reason = "break-glass token, INFRA-1"
+expires = 2027-01-31
+
+[[exception]]
+name = "old-*"
+reason = "being migrated, INFRA-2"
+expires = 2026-10-01
+"#;
+
+#[test]
+fn audit_policy_names_rules_applies_exceptions_and_writes_junit() {
+    let policy = policy_file("gate", POLICY);
+    let junit = policy.with_extension("xml");
+    let p = policy.to_str().expect("utf-8 path");
+    let j = junit.to_str().expect("utf-8 path");
+    let out = fake(&["audit", "--policy", p, "--junit", j]);
+    assert_eq!(out.code, 1, "findings exit 1: {}", out.stderr);
+    insta::assert_snapshot!("audit_policy", out.stdout);
+    let xml = std::fs::read_to_string(&junit).expect("JUnit written");
+    // The timestamp is the run's; everything else is the policy's verdict.
+    let xml = match xml.split_once("timestamp=\"") {
+        Some((head, tail)) => format!(
+            "{head}timestamp=\"[run]{}",
+            &tail[tail.find('"').expect("closing quote")..]
+        ),
+        None => panic!("no timestamp in {xml}"),
+    };
+    insta::assert_snapshot!("audit_policy_junit", xml);
+
+    let json = fake(&["audit", "--policy", p, "--json"]);
+    let doc = valid("audit", &json.stdout);
+    let by_id = |id: &str| -> Vec<String> {
+        doc["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["id"] == id)
+            .flat_map(|f| f["findings"].as_array().cloned().unwrap_or_default())
+            .filter_map(|c| c.as_str().map(str::to_string))
+            .collect()
+    };
+    // The active exception silences only the rules it names.
+    let global = by_id("5eEdTok000000000000000");
+    assert!(
+        global.contains(&"expiry_required".to_string()),
+        "{global:?}"
+    );
+    assert!(global.contains(&"ip_not_allowed".to_string()), "{global:?}");
+    assert!(!global.contains(&"over_broad".to_string()), "{global:?}");
+    assert!(
+        !global.contains(&"services_required".to_string()),
+        "{global:?}"
+    );
+    // An expired exception is itself a finding and silences nothing.
+    let old = by_id("5eEdTok040000000000000");
+    assert!(old.contains(&"exception_expired".to_string()), "{old:?}");
+    assert!(old.contains(&"expired".to_string()), "{old:?}");
+    // A scope outside the name pattern's allow list.
+    assert!(by_id("5eEdTok030000000000000").contains(&"scope_not_allowed".to_string()));
+    // Browser sessions are their own kind, not over-broad; only allowed_ips applies to them.
+    let sessions: Vec<&serde_json::Value> = doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["kind"] == "session")
+        .collect();
+    for s in &sessions {
+        assert_eq!(s["findings"], serde_json::json!(["ip_not_allowed"]), "{s}");
+    }
+    assert!(xml.contains("classname=\"fastly-tokens.session\""), "{xml}");
+    for entry in doc["findings"].as_array().expect("findings") {
+        assert_eq!(
+            entry["findings"].as_array().map(Vec::len),
+            entry["details"].as_array().map(Vec::len),
+            "every finding has its explanation: {entry}"
+        );
+    }
+
+    // A policy that allows everything the fake holds: no findings, exit 0, JUnit all passing.
+    let lax = policy_file(
+        "lax",
+        "[rules]\nover_broad = false\n\n[[exception]]\ntoken = \"5eEdTok040000000000000\"\nrules = [\"expired\"]\nreason = \"kept for the audit trail\"\nexpires = \"2099-01-01\"\n",
+    );
+    let clean = fake(&[
+        "audit",
+        "--policy",
+        lax.to_str().expect("utf-8"),
+        "--junit",
+        j,
+    ]);
+    assert_eq!(clean.code, 0, "{}{}", clean.stdout, clean.stderr);
+    let xml = std::fs::read_to_string(&junit).expect("JUnit written");
+    assert!(
+        xml.contains("failures=\"0\"") && !xml.contains("<failure"),
+        "{xml}"
+    );
+
+    // A wrong policy is an error (2), not a finding (1), and says where.
+    let typo = policy_file("typo", "[rules]\nmax_lifetme = \"90d\"\n");
+    let bad = fake(&["audit", "--policy", typo.to_str().expect("utf-8")]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(bad.stderr.contains("max_lifetme"), "{}", bad.stderr);
+    let missing = fake(&["audit", "--policy", "/nonexistent/policy.toml"]);
+    assert_eq!(missing.code, 2);
+    assert!(
+        missing.stderr.contains("cannot read the policy"),
+        "{}",
+        missing.stderr
+    );
+    let both = fake(&["audit", "--policy", p, "--unused-for", "10d"]);
+    assert_eq!(
+        both.code, 2,
+        "flags and a policy do not mix: {}",
+        both.stderr
+    );
+    // The README's commented example is a working policy, and documents every rule.
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md"))
+        .expect("README");
+    let section = &readme[readme.find("### Token policy").expect("policy section")..];
+    let start = section.find("```toml\n").expect("toml block") + "```toml\n".len();
+    let example = &section[start..start + section[start..].find("```").expect("block end")];
+    let documented = policy_file("readme", example);
+    let run = fake(&[
+        "audit",
+        "--policy",
+        documented.to_str().expect("utf-8"),
+        "--json",
+    ]);
+    assert_eq!(run.code, 1, "the README policy applies: {}", run.stderr);
+    valid("audit", &run.stdout);
+    for rule in [
+        "expired",
+        "expiring_soon",
+        "never_used",
+        "unused",
+        "over_broad",
+        "expiry_required",
+        "max_lifetime",
+        "scope_not_allowed",
+        "services_required",
+        "ip_not_allowed",
+        "exception_expired",
+    ] {
+        assert!(
+            section.contains(&format!("[{rule}]")),
+            "{rule} is documented"
+        );
+    }
+    let _ = std::fs::remove_file(documented);
+    for f in [policy, junit, lax, typo] {
+        let _ = std::fs::remove_file(f);
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // create: no privilege by accident.
 // ---------------------------------------------------------------------------------------------
