@@ -548,6 +548,11 @@ async fn send_create(
             };
             Ok((doc, id, Some(failure)))
         }
+        // Exit 6 (partial), not 8: a token may exist now, and the caller has to look.
+        Err(e) if errors::create_may_have_happened(&e) => Err(Failure {
+            class: ExitClass::Partial,
+            ..errors::failure(&e, ctx.keys, password)
+        }),
         Err(e) => Err(errors::failure(&e, ctx.keys, password)),
     }
 }
@@ -1249,9 +1254,13 @@ async fn rotate(ctx: &Context, args: RotateArgs) -> Result<ExitClass, Failure> {
         request = request.otp(otp);
     }
     let kept = format!("; {} was not revoked and still works", old.id());
-    let (created, new_id, partial) = send_create(ctx, request, login.password)
-        .await
-        .map_err(|f| f.context(format!(". Nothing was changed; {} still works.", old.id())))?;
+    let (created, new_id, partial) =
+        send_create(ctx, request, login.password)
+            .await
+            .map_err(|f| match f.class {
+                ExitClass::Partial => f.context(format!("{kept}.")),
+                _ => f.context(format!(". Nothing was changed; {} still works.", old.id())),
+            })?;
     // The old token is revoked only once the new one is known to work and its secret has
     // been written out; otherwise both are left working and the new secret is still printed.
     let problem = match (&partial, &new_id) {

@@ -1745,6 +1745,60 @@ fn exec_forwards_a_signal_and_still_revokes_the_token() {
 // ---------------------------------------------------------------------------------------------
 
 #[test]
+fn rotate_faults_before_the_hand_off_leave_the_old_token_working() {
+    let (_rt, fake) = started();
+    let alice = fake.seed().user("alice").clone();
+    let old = fake.seed().token("ci-purge").id.clone();
+    let one = format!("/tokens/{old}");
+    // (step, method, path prefix, fault, exit code, tokens created)
+    let steps: [(&str, &str, &str, Fault, i32, usize); 4] = [
+        ("who am I", "GET", "/tokens/self", Fault::Status(503), 8, 0),
+        (
+            "look up the old token",
+            "GET",
+            &one,
+            Fault::Status(404),
+            4,
+            0,
+        ),
+        ("create", "POST", "/tokens", Fault::Status(503), 8, 0),
+        (
+            "create, answer cut short",
+            "POST",
+            "/tokens",
+            Fault::TruncateBody,
+            6,
+            1,
+        ),
+    ];
+    for (step, method, path, fault, code, created) in steps {
+        fake.clear_faults();
+        fake.inject_matching(method, path, fault, 3);
+        let before = fake.live_tokens();
+        let out = rotate(
+            &fake,
+            &alice.key,
+            &["rotate", &old, "--yes"],
+            &alice.password,
+        );
+        assert_eq!(out.code, code, "{step}: {}\n{}", out.stdout, out.stderr);
+        assert!(fake.is_live(&old), "{step}: the old token still works");
+        assert_eq!(fake.live_tokens(), before + created, "{step}");
+        // Once the create was sent, the output says what became of the old token.
+        if method == "POST" {
+            assert!(
+                out.stderr.contains(&format!("{old} still works"))
+                    || out.stderr.contains(&format!("{old} was not revoked")),
+                "{step}: says the old token is kept: {}",
+                out.stderr
+            );
+        }
+        assert!(!out.stdout.contains(&alice.password) && !out.stderr.contains(&alice.password));
+        assert_cli_words(&out.stderr);
+    }
+}
+
+#[test]
 fn rotate_writes_the_new_secret_to_a_file_or_a_command_before_revoking() {
     use std::os::unix::fs::PermissionsExt as _;
     let (_rt, fake) = started();
