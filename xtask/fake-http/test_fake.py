@@ -96,6 +96,15 @@ def main():
         status, log, _ = call("GET", f"{url}/__fake/requests")
         check(log == [], "the log can be cleared")
 
+        status, _, _ = call(
+            "POST",
+            f"{url}/__fake/faults",
+            body={"method": "GET", "path_prefix": "/tokens/self", "skip": 1, "status": 401},
+        )
+        check(status == 200, "a fault for the second matching request is queued")
+        first, _, _ = call("GET", f"{url}/tokens/self", alice["key"])
+        second, _, _ = call("GET", f"{url}/tokens/self", alice["key"])
+        check(first == 200 and second == 401, "skip lets the first one through")
         status, body, _ = call("POST", f"{url}/__fake/faults", body={"status": 503, "latency_ms": 5})
         check(status == 400 and "exactly one" in body["detail"], "a bad control request says why")
     finally:

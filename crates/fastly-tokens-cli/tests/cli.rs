@@ -1799,6 +1799,65 @@ fn rotate_faults_before_the_hand_off_leave_the_old_token_working() {
 }
 
 #[test]
+fn rotate_with_a_new_token_that_does_not_work_keeps_the_old_one() {
+    let (_rt, fake) = started();
+    let alice = fake.seed().user("alice").clone();
+    let old = fake.seed().token("ci-purge").id.clone();
+    // The first `GET /tokens/self` checks the caller; the second verifies the new token.
+    fake.inject_matching_after("GET", "/tokens/self", 1, Fault::Status(401), 1);
+    let before = fake.live_tokens();
+    let out = rotate(
+        &fake,
+        &alice.key,
+        &["rotate", &old, "--yes"],
+        &alice.password,
+    );
+    assert_eq!(out.code, 6, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("does not work"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&format!("{old} was not revoked")),
+        "{}",
+        out.stderr
+    );
+    assert!(fake.is_live(&old));
+    assert_eq!(
+        fake.live_tokens(),
+        before + 1,
+        "the new token exists; its secret was printed"
+    );
+    assert!(out.stdout.contains("shown only once"), "{}", out.stdout);
+
+    // With a hand-off asked for, the secret is not printed: the new token is revoked instead.
+    let file =
+        std::env::temp_dir().join(format!("fastly-tokens-verify-{}.token", std::process::id()));
+    let _ = std::fs::remove_file(&file);
+    fake.inject_matching_after("GET", "/tokens/self", 1, Fault::Status(401), 1);
+    let before = fake.live_tokens();
+    let handed = rotate(
+        &fake,
+        &alice.key,
+        &[
+            "rotate",
+            &old,
+            "--yes",
+            "--write-to",
+            file.to_str().expect("utf-8"),
+        ],
+        &alice.password,
+    );
+    assert_eq!(handed.code, 6, "{}\n{}", handed.stdout, handed.stderr);
+    assert!(
+        handed.stderr.contains("the new token was revoked"),
+        "{}",
+        handed.stderr
+    );
+    assert!(fake.is_live(&old));
+    assert_eq!(fake.live_tokens(), before, "the new token was revoked");
+    assert!(!file.exists(), "nothing was handed over");
+    assert!(!handed.stdout.contains("shown only once"));
+}
+
+#[test]
 fn rotate_writes_the_new_secret_to_a_file_or_a_command_before_revoking() {
     use std::os::unix::fs::PermissionsExt as _;
     let (_rt, fake) = started();

@@ -27,6 +27,9 @@ struct FaultRequest {
     truncate_body: bool,
     /// How many requests it applies to (default 1).
     times: Option<usize>,
+    /// With `method` and `path_prefix`: matching requests to let through first (default 0).
+    #[serde(default)]
+    skip: usize,
     /// With `path_prefix`: only requests with this method and a path starting so.
     method: Option<String>,
     path_prefix: Option<String>,
@@ -66,8 +69,9 @@ pub(crate) fn handle(shared: &Shared, method: &Method, rest: &str, body: &[u8]) 
             let times = request.times.unwrap_or(1);
             let mut faults = lock(&shared.faults);
             match (request.method, request.path_prefix) {
-                (Some(m), Some(p)) => faults.push_matching(&m, &p, fault, times),
-                (None, None) => faults.push(fault, times),
+                (Some(m), Some(p)) => faults.push_matching(&m, &p, request.skip, fault, times),
+                (None, None) if request.skip == 0 => faults.push(fault, times),
+                (None, None) => return bad("skip needs method and path_prefix"),
                 _ => return bad("method and path_prefix go together"),
             }
             Reply::json(StatusCode::OK, json!({ "queued": times }))

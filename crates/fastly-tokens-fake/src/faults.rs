@@ -26,6 +26,8 @@ struct Targeted {
     method: String,
     path_prefix: String,
     fault: Fault,
+    /// Matching requests still to let through before it applies.
+    skip: usize,
     /// Requests it still applies to.
     remaining: usize,
 }
@@ -49,11 +51,19 @@ impl Faults {
         self.queue.extend(std::iter::repeat_n(fault, times));
     }
 
-    pub fn push_matching(&mut self, method: &str, path_prefix: &str, fault: Fault, times: usize) {
+    pub fn push_matching(
+        &mut self,
+        method: &str,
+        path_prefix: &str,
+        skip: usize,
+        fault: Fault,
+        times: usize,
+    ) {
         self.targeted.push(Targeted {
             method: method.to_ascii_uppercase(),
             path_prefix: path_prefix.to_string(),
             fault,
+            skip,
             remaining: times,
         });
     }
@@ -69,7 +79,16 @@ impl Faults {
     }
 
     pub fn next(&mut self, method: &str, path: &str) -> Option<Fault> {
-        if let Some(entry) = self.targeted.iter_mut().find(|t| t.matches(method, path)) {
+        let mut hit = None;
+        for entry in self.targeted.iter_mut().filter(|t| t.matches(method, path)) {
+            if entry.skip > 0 {
+                entry.skip -= 1;
+                continue;
+            }
+            hit = Some(entry);
+            break;
+        }
+        if let Some(entry) = hit {
             entry.remaining -= 1;
             let fault = entry.fault.clone();
             self.targeted.retain(|t| t.remaining > 0);

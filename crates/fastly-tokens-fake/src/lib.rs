@@ -201,7 +201,21 @@ impl FakeFastly {
     /// Applies `fault` to the next `times` requests with this method whose path starts with
     /// `path_prefix` (e.g. `"DELETE", "/tokens/"`), before any queued fault.
     pub fn inject_matching(&self, method: &str, path_prefix: &str, fault: Fault, times: usize) {
-        lock(&self.shared.faults).push_matching(method, path_prefix, fault, times);
+        lock(&self.shared.faults).push_matching(method, path_prefix, 0, fault, times);
+    }
+
+    /// Like [`inject_matching`](Self::inject_matching), but lets the first `skip` matching
+    /// requests through: e.g. the second `GET /tokens/self` of a command, where the first
+    /// one checked the caller's own token.
+    pub fn inject_matching_after(
+        &self,
+        method: &str,
+        path_prefix: &str,
+        skip: usize,
+        fault: Fault,
+        times: usize,
+    ) {
+        lock(&self.shared.faults).push_matching(method, path_prefix, skip, fault, times);
     }
 
     /// After the queue is empty, apply one of `faults` to each request with `probability`.
