@@ -548,11 +548,6 @@ async fn send_create(
             };
             Ok((doc, id, Some(failure)))
         }
-        // Exit 6 (partial), not 8: a token may exist now, and the caller has to look.
-        Err(e) if errors::create_may_have_happened(&e) => Err(Failure {
-            class: ExitClass::Partial,
-            ..errors::failure(&e, ctx.keys, password)
-        }),
         Err(e) => Err(errors::failure(&e, ctx.keys, password)),
     }
 }

@@ -180,7 +180,12 @@ pub fn create_may_have_happened(e: &Error) -> bool {
 /// A [`Failure`] for a library error.
 pub fn failure(e: &Error, keys: KeySource, password: bool) -> Failure {
     Failure {
-        class: class(e),
+        // Exit 6 (partial), not 7 or 8: a token may exist now, and the caller has to look.
+        class: if create_may_have_happened(e) {
+            ExitClass::Partial
+        } else {
+            class(e)
+        },
         message: message(e, keys, password),
         status: e.status(),
         rate_limit_reset: e.rate_limit().and_then(|r| r.reset()),

@@ -1700,6 +1700,19 @@ fn exec_gives_the_command_a_token_revokes_it_and_exits_with_its_status() {
     assert_eq!(missing.code, 2, "{}", missing.stderr);
     assert!(missing.stderr.contains("was revoked"), "{}", missing.stderr);
     assert_eq!(fake.live_tokens(), before);
+
+    // The create's answer is cut short before the secret: a token may exist that nobody can
+    // use; the command is not run, and the exit class says to look (6), not "server" (8).
+    fake.inject_matching("POST", "/tokens", Fault::TruncateBody, 1);
+    let cut = against(
+        &fake,
+        &alice.key,
+        &exec_args(&alice, &["sh", "-c", "echo ran"]),
+        Some(&format!("{}\n", alice.password)),
+    );
+    assert_eq!(cut.code, 6, "{}", cut.stderr);
+    assert!(!cut.stdout.contains("ran"), "the command did not run");
+    assert!(cut.stderr.contains("fastly-tokens list"), "{}", cut.stderr);
 }
 
 #[test]
