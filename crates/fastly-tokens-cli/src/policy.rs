@@ -244,7 +244,18 @@ impl Policy {
     }
 
     pub(crate) fn parse(text: &str) -> Result<Self, String> {
-        let file: PolicyFile = toml::from_str(text).map_err(|e| e.to_string())?;
+        // toml's Display draws the offending line under a multi-line header; a one-line
+        // message with the position reads better on stderr and does not repeat the file.
+        let file: PolicyFile = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|span| {
+                let before = text.as_bytes().get(..span.start).unwrap_or_default();
+                before.iter().filter(|b| **b == b'\n').count() + 1
+            });
+            match line {
+                Some(line) => format!("line {line}: {}", e.message().trim_end()),
+                None => e.message().trim_end().to_string(),
+            }
+        })?;
         let r = file.rules;
         let allowed_ips = r
             .allowed_ips
@@ -521,7 +532,7 @@ mod tests {
     #[test]
     fn rejects_what_it_cannot_apply() {
         for (text, says) in [
-            ("[rules]\nmax_lifetme = \"90d\"", "unknown field"),
+            ("[rules]\nmax_lifetme = \"90d\"", "line 2: unknown field"),
             ("[rules]\nmax_lifetime = \"soon\"", "rules.max_lifetime"),
             ("[rules]\nallowed_ips = [\"10.0.0.0/33\"]", "CIDR"),
             ("[[scopes]]\nname = \"ci-*\"\nallow = []", "allow is empty"),
