@@ -35,9 +35,11 @@ commands:
   upstream FILE [--accept]
                      what Fastly changed in the token part of its published OpenAPI document
                      (FILE, newly downloaded) since openapi/upstream/; --accept records it
-  bench [--with-fastly-api] [--runs N] [--scale S] [--build-cost]
-                     benchmark against the reqwest and hyper floors (and fastly-api 15.0.0,
-                     built on demand); see BENCHMARKS.md
+  bench [--with-fastly-api] [--runs N] [--scale S] [--workloads A,B] [--build-cost]
+        [--instructions]
+                     benchmark against the reqwest floors (bare and configured as ours), the
+                     hyper floor (and fastly-api 15.0.0, built on demand); --instructions
+                     prints per-call instruction counts from callgrind; see BENCHMARKS.md
   ci                 everything CI runs: generate --check, fmt, clippy, tests, docs, contract
   help               show this message";
 
@@ -46,18 +48,23 @@ commands:
 fn bench(args: &[&str]) -> Result<(), String> {
     let manifest = workspace_root().join("xtask/bench/Cargo.toml");
     let manifest = manifest.to_string_lossy().to_string();
+    // The workspace's one target directory, like every other build here.
+    let target = workspace_root().join("target");
+    let target = target.to_string_lossy().to_string();
     let mut build = vec![
         "build",
         "--release",
         "--locked",
         "--manifest-path",
         manifest.as_str(),
+        "--target-dir",
+        target.as_str(),
     ];
     if args.contains(&"--with-fastly-api") {
         build.extend(["--features", "fastly-api"]);
     }
     ci::cargo(&build, &[])?;
-    let harness = workspace_root().join("xtask/bench/target/release/harness");
+    let harness = workspace_root().join("target/release/harness");
     let status = std::process::Command::new(&harness)
         .args(args)
         .status()

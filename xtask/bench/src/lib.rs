@@ -19,6 +19,63 @@ pub fn list_json(n: usize) -> String {
     format!("[{}]", items.join(","))
 }
 
+/// Automation tokens in all for the paginated workload, and per page (the client's page size).
+pub const AUTOMATION_TOKENS: usize = 5_000;
+pub const AUTOMATION_PER_PAGE: usize = 100;
+
+/// One canned automation token, shaped like `GET /automation-tokens` items (2025 recordings:
+/// `scopes` a space-delimited string, `services` null when unrestricted).
+pub fn automation_json(i: usize) -> String {
+    format!(
+        r#"{{"id":"Aut{i:019}","creator_id":"1tSCjJnpQYBBCAsIfI6pX0","customer_id":"51MumwLiSJyFTWhtbByYgR","name":"deploy {i}","access_token":"","role":"engineer","ip":"203.0.113.48","user_agent":"terraform/1.9","scopes":"global:read purge_select","services":null,"service_id":null,"sudo_expires_at":null,"last_used_at":"2026-10-14T11:36:43Z","created_at":"2026-10-14T11:25:39Z","expires_at":"2027-10-14T11:25:39Z","tls_access":false}}"#
+    )
+}
+
+/// Page `page` (1-based) of the automation list, with Fastly's `meta`.
+pub fn automation_page_json(page: usize) -> String {
+    let total_pages = AUTOMATION_TOKENS.div_ceil(AUTOMATION_PER_PAGE);
+    let first = (page - 1) * AUTOMATION_PER_PAGE;
+    let last = (first + AUTOMATION_PER_PAGE).min(AUTOMATION_TOKENS);
+    let items: Vec<String> = (first..last).map(automation_json).collect();
+    format!(
+        r#"{{"data":[{}],"meta":{{"current_page":{page},"per_page":{AUTOMATION_PER_PAGE},"record_count":{AUTOMATION_TOKENS},"total_pages":{total_pages}}}}}"#,
+        items.join(",")
+    )
+}
+
+/// What a plain serde client decodes of an automation token: every field, as strings.
+#[derive(Debug, Deserialize)]
+#[allow(dead_code, reason = "decoded to pay the cost, not read")]
+pub struct FloorAutomationToken {
+    pub id: String,
+    pub creator_id: Option<String>,
+    pub customer_id: Option<String>,
+    pub name: String,
+    pub role: String,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub scopes: Option<String>,
+    pub services: Option<Vec<String>>,
+    pub service_id: Option<String>,
+    pub sudo_expires_at: Option<String>,
+    pub last_used_at: Option<String>,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    pub tls_access: Option<bool>,
+}
+
+/// One page of the floor's automation list.
+#[derive(Debug, Deserialize)]
+pub struct FloorAutomationPage {
+    pub data: Vec<FloorAutomationToken>,
+    pub meta: FloorMeta,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FloorMeta {
+    pub total_pages: Option<u64>,
+}
+
 /// What a plain serde client decodes: every field, as strings (no typed timestamps or scopes).
 #[derive(Debug, Deserialize)]
 #[allow(dead_code, reason = "decoded to pay the cost, not read")]
@@ -47,7 +104,14 @@ pub trait Contender: Clone {
     fn list(&self, customer: &str) -> impl Future<Output = Result<usize, String>>;
     fn revoke(&self, id: &str) -> impl Future<Output = Result<(), String>>;
     fn bulk(&self, ids: &[String]) -> impl Future<Output = Result<(), String>>;
+    /// Every automation token, page by page; `Err(UNSUPPORTED)` for a client without them.
+    fn automation(&self) -> impl Future<Output = Result<usize, String>> {
+        async { Err(UNSUPPORTED.to_string()) }
+    }
 }
+
+/// The error of a workload a contender does not implement (the harness leaves it out).
+pub const UNSUPPORTED: &str = "unsupported";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Workload {
@@ -63,16 +127,19 @@ pub enum Workload {
     Bulk100,
     /// One list of 10,000 tokens (peak RSS).
     List10000,
+    /// Every automation token of 5,000, 100 per page (50 pages) × 20.
+    Auto5000,
 }
 
 impl Workload {
-    pub const ALL: [Workload; 6] = [
+    pub const ALL: [Workload; 7] = [
         Workload::Current,
         Workload::List1000,
         Workload::Revoke,
         Workload::Current32,
         Workload::Bulk100,
         Workload::List10000,
+        Workload::Auto5000,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -82,6 +149,7 @@ impl Workload {
             Workload::Current32 => "current32",
             Workload::Bulk100 => "bulk100",
             Workload::List10000 => "list10000",
+            Workload::Auto5000 => "auto5000",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -94,6 +162,7 @@ impl Workload {
             Workload::List1000 => 500,
             Workload::Bulk100 => 5_000,
             Workload::List10000 => 1,
+            Workload::Auto5000 => 20,
         };
         (n / scale.max(1)).max(1)
     }
@@ -101,6 +170,9 @@ impl Workload {
 
 #[derive(Debug, Serialize, Deserialize, Clone)]
 pub struct Stats {
+    /// Which run of the harness this is (set by the harness; ratios pair results by it).
+    #[serde(default)]
+    pub run: usize,
     pub contender: String,
     pub workload: String,
     pub requests: usize,
@@ -145,9 +217,8 @@ fn percentile(sorted: &[u32], p: f64) -> f64 {
     f64::from(sorted[i.min(sorted.len() - 1)])
 }
 
-/// Runs `workload` with `client` and measures it.
-pub async fn drive<C: Contender>(name: &str, client: C, workload: Workload, scale: usize) -> Stats {
-    let n = workload.requests(scale);
+/// Runs `workload` `n` times with `client` and measures it.
+pub async fn drive<C: Contender>(name: &str, client: C, workload: Workload, n: usize) -> Stats {
     let ids: Vec<String> = (0..100).map(|i| format!("Revoke{i:016}")).collect();
     let cpu_before = cpu_ms();
     let started = Instant::now();
@@ -182,6 +253,14 @@ pub async fn drive<C: Contender>(name: &str, client: C, workload: Workload, scal
                     Workload::List10000 => client.list("c10000").await.is_ok_and(|n| n == 10_000),
                     Workload::Revoke => client.revoke(&format!("Revoke{i:016}")).await.is_ok(),
                     Workload::Bulk100 => client.bulk(&ids).await.is_ok(),
+                    Workload::Auto5000 => match client.automation().await {
+                        Ok(n) => n == AUTOMATION_TOKENS,
+                        Err(e) if e == UNSUPPORTED => {
+                            eprintln!("{UNSUPPORTED}");
+                            std::process::exit(3);
+                        }
+                        Err(_) => false,
+                    },
                     Workload::Current32 => unreachable!("handled above"),
                 };
                 errors += usize::from(!ok);
@@ -193,6 +272,7 @@ pub async fn drive<C: Contender>(name: &str, client: C, workload: Workload, scal
     let cpu = cpu_ms() - cpu_before;
     latencies.sort_unstable();
     Stats {
+        run: 0,
         contender: name.to_string(),
         workload: workload.name().to_string(),
         requests: n,

@@ -1,14 +1,25 @@
-//! `contender <fastly-tokens|reqwest|hyper|fastly-api> <workload> <base-url> [scale]`: runs one
-//! workload with one client implementation and prints its measurements as JSON.
+//! `contender <NAME> <workload> <base-url> [scale] [requests]`: runs one workload with one
+//! client implementation and prints its measurements as JSON. `requests` overrides the
+//! workload's count (the instruction-count mode runs two counts and takes the difference).
+//!
+//! NAME: `fastly-tokens`; `reqwest` (the bare floor: reqwest + serde, default settings);
+//! `reqwest-configured` (the same, configured as `fastly-tokens` configures reqwest: attempt,
+//! connect and operation timeouts, User-Agent, a same-origin redirect policy); `hyper`;
+//! `fastly-api` (with `--features fastly-api`).
+
+use std::time::Duration;
 
 use bytes::Bytes;
-use fastly_tokens_bench::{Contender, FloorToken, Workload, drive};
+use fastly_tokens_bench::{Contender, FloorAutomationPage, FloorToken, Workload, drive};
 use http_body_util::{BodyExt as _, Full};
 
 /// The client, and the bulk ids parsed once (a program revoking ids has them as `TokenId`s,
 /// e.g. from `list_tokens`; parsing is not part of a revoke call).
 #[derive(Clone)]
-struct FastlyTokens(fastly_tokens::Client, std::rc::Rc<std::cell::OnceCell<Vec<fastly_tokens::TokenId>>>);
+struct FastlyTokens(
+    fastly_tokens::Client,
+    std::rc::Rc<std::cell::OnceCell<Vec<fastly_tokens::TokenId>>>,
+);
 
 impl Contender for FastlyTokens {
     async fn current(&self) -> Result<(), String> {
@@ -42,16 +53,19 @@ impl Contender for FastlyTokens {
         let ids = self
             .1
             .get_or_init(|| ids.iter().filter_map(|s| s.parse().ok()).collect());
-        let report = self
-            .0
-            .revoke_tokens(ids)
-            .await
-            .map_err(|e| e.to_string())?;
+        let report = self.0.revoke_tokens(ids).await.map_err(|e| e.to_string())?;
         if report.all_gone() {
             Ok(())
         } else {
             Err("not all revoked".into())
         }
+    }
+    async fn automation(&self) -> Result<usize, String> {
+        self.0
+            .list_automation_tokens()
+            .await
+            .map(|v| v.len())
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -81,14 +95,71 @@ fn bulk_body(ids: &[String]) -> Result<Vec<u8>, String> {
 }
 
 /// The floor for any reqwest-based client: reqwest + serde, no validation, no typing.
+/// `deadline` is the configured floor's operation timeout around each call.
 #[derive(Clone)]
 struct Reqwest {
     http: reqwest::Client,
     base: String,
+    deadline: Option<Duration>,
+}
+
+impl Reqwest {
+    /// Runs `call` under the operation timeout, when this floor has one.
+    async fn bounded<T>(&self, call: impl Future<Output = Result<T, String>>) -> Result<T, String> {
+        match self.deadline {
+            Some(limit) => tokio::time::timeout(limit, call)
+                .await
+                .map_err(|_| "operation timeout".to_string())?,
+            None => call.await,
+        }
+    }
+
+    async fn page(&self, page: u64) -> Result<FloorAutomationPage, String> {
+        let r = self
+            .http
+            .get(format!(
+                "{}/automation-tokens?page={page}&per_page=100",
+                self.base
+            ))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        r.json::<FloorAutomationPage>()
+            .await
+            .map_err(|e| e.to_string())
+    }
 }
 
 impl Contender for Reqwest {
     async fn current(&self) -> Result<(), String> {
+        self.bounded(self.current_once()).await
+    }
+    async fn list(&self, customer: &str) -> Result<usize, String> {
+        self.bounded(self.list_once(customer)).await
+    }
+    async fn revoke(&self, id: &str) -> Result<(), String> {
+        self.bounded(self.revoke_once(id)).await
+    }
+    async fn bulk(&self, ids: &[String]) -> Result<(), String> {
+        self.bounded(self.bulk_once(ids)).await
+    }
+    async fn automation(&self) -> Result<usize, String> {
+        // Fetches the same pages as fastly-tokens: until `meta.total_pages`.
+        let mut count = 0;
+        let mut page = 1;
+        loop {
+            let body = self.bounded(self.page(page)).await?;
+            count += body.data.len();
+            if page >= body.meta.total_pages.unwrap_or(0) {
+                return Ok(count);
+            }
+            page += 1;
+        }
+    }
+}
+
+impl Reqwest {
+    async fn current_once(&self) -> Result<(), String> {
         let r = self
             .http
             .get(format!("{}/tokens/self", self.base))
@@ -100,7 +171,7 @@ impl Contender for Reqwest {
             .map(drop)
             .map_err(|e| e.to_string())
     }
-    async fn list(&self, customer: &str) -> Result<usize, String> {
+    async fn list_once(&self, customer: &str) -> Result<usize, String> {
         let r = self
             .http
             .get(format!("{}/customer/{customer}/tokens", self.base))
@@ -112,7 +183,7 @@ impl Contender for Reqwest {
             .map(|v| v.len())
             .map_err(|e| e.to_string())
     }
-    async fn revoke(&self, id: &str) -> Result<(), String> {
+    async fn revoke_once(&self, id: &str) -> Result<(), String> {
         let r = self
             .http
             .delete(format!("{}/tokens/{id}", self.base))
@@ -123,7 +194,7 @@ impl Contender for Reqwest {
             .then_some(())
             .ok_or_else(|| r.status().to_string())
     }
-    async fn bulk(&self, ids: &[String]) -> Result<(), String> {
+    async fn bulk_once(&self, ids: &[String]) -> Result<(), String> {
         let r = self
             .http
             .delete(format!("{}/tokens", self.base))
@@ -218,13 +289,14 @@ mod official {
 
     impl FastlyApi {
         pub fn new(base: &str) -> Self {
-            let mut c = Configuration::default();
-            c.base_path = base.to_string();
-            c.api_key = Some(ApiKey {
-                prefix: None,
-                key: "bench-key".to_string(),
-            });
-            FastlyApi(c)
+            FastlyApi(Configuration {
+                base_path: base.to_string(),
+                api_key: Some(ApiKey {
+                    prefix: None,
+                    key: "bench-key".to_string(),
+                }),
+                ..Configuration::default()
+            })
         }
     }
 
@@ -287,6 +359,10 @@ async fn main() {
         std::process::exit(2);
     };
     let scale = rest.first().and_then(|s| s.parse().ok()).unwrap_or(1);
+    let n = rest
+        .get(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| workload.requests(scale));
     let stats = match name.as_str() {
         "fastly-tokens" => {
             let client = fastly_tokens::Client::builder()
@@ -295,9 +371,9 @@ async fn main() {
                 .retry(fastly_tokens::RetryPolicy::none())
                 .build()
                 .expect("client");
-            drive(name, FastlyTokens(client, Default::default()), workload, scale).await
+            drive(name, FastlyTokens(client, Default::default()), workload, n).await
         }
-        "reqwest" => {
+        "reqwest" | "reqwest-configured" => {
             let mut headers = reqwest::header::HeaderMap::new();
             let mut key = reqwest::header::HeaderValue::from_static("bench-key");
             key.set_sensitive(true);
@@ -306,18 +382,39 @@ async fn main() {
                 "accept",
                 reqwest::header::HeaderValue::from_static("application/json"),
             );
-            let http = reqwest::Client::builder()
-                .default_headers(headers)
-                .build()
-                .expect("client");
+            let mut builder = reqwest::Client::builder().default_headers(headers);
+            let mut deadline = None;
+            if name == "reqwest-configured" {
+                // What fastly-tokens sets (its `builder.rs` and `Client::run`): the same
+                // timeouts, a User-Agent of the same shape, and a same-origin redirect policy.
+                let origin = reqwest::Url::parse(base).expect("base URL");
+                builder = builder
+                    .user_agent(concat!("fastly-tokens/", "0.1.0"))
+                    .timeout(fastly_tokens::DEFAULT_ATTEMPT_TIMEOUT)
+                    .connect_timeout(fastly_tokens::DEFAULT_CONNECT_TIMEOUT)
+                    .redirect(reqwest::redirect::Policy::custom(move |attempt| {
+                        let same = attempt.url().scheme() == origin.scheme()
+                            && attempt.url().host_str() == origin.host_str()
+                            && attempt.url().port_or_known_default()
+                                == origin.port_or_known_default();
+                        if same && attempt.previous().len() < 5 {
+                            attempt.follow()
+                        } else {
+                            attempt.stop()
+                        }
+                    }));
+                deadline = Some(fastly_tokens::DEFAULT_OPERATION_TIMEOUT);
+            }
+            let http = builder.build().expect("client");
             drive(
                 name,
                 Reqwest {
                     http,
                     base: base.clone(),
+                    deadline,
                 },
                 workload,
-                scale,
+                n,
             )
             .await
         }
@@ -332,12 +429,12 @@ async fn main() {
                     base: base.clone(),
                 },
                 workload,
-                scale,
+                n,
             )
             .await
         }
         #[cfg(feature = "fastly-api")]
-        "fastly-api" => drive(name, official::FastlyApi::new(base), workload, scale).await,
+        "fastly-api" => drive(name, official::FastlyApi::new(base), workload, n).await,
         other => {
             eprintln!("unknown contender {other} (fastly-api needs --features fastly-api)");
             std::process::exit(2);

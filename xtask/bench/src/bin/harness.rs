@@ -1,9 +1,11 @@
-//! `harness [--runs N] [--scale S] [--with-fastly-api] [--build-cost]`: runs every contender on
-//! every workload against the canned server, client and server pinned to one core, N times,
-//! and prints medians and pair-by-pair ratios to the reqwest floor as Markdown. Also measures
-//! the rate-limit budget of revoking 10,000 tokens through the fake, and (with --build-cost)
-//! the clean release build of a one-call program per client, and the cost of parsing
-//! timestamps (the `timestamps` binary).
+//! `harness [--runs N] [--scale S] [--with-fastly-api] [--workloads A,B] [--build-cost]
+//! [--instructions]`: runs every contender on every workload against the canned server,
+//! client and server pinned to one core, N times, and prints medians and run-by-run ratios to
+//! the two reqwest floors (bare and configured) and to fastly-api as Markdown. Also measures
+//! the rate-limit budget of revoking 10,000 tokens through the fake, the cost of parsing
+//! timestamps (the `timestamps` binary) and, with `--build-cost`, the clean release build of
+//! a one-call program per client (`xtask/bench/build-cost/`, each with a committed lock file).
+//! `--instructions` prints per-call instruction counts from callgrind instead of timings.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -38,27 +40,114 @@ fn pinned(bin: &Path) -> Command {
     cmd
 }
 
+/// The CPU model from `/proc/cpuinfo`, read at run time (not assumed).
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("model name"))
+                .map(|v| v.trim_start_matches([' ', '\t', ':']).trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_string())
+}
+
+/// The floors every ratio is taken against, in the order the tables show them.
+const BARE_FLOOR: &str = "reqwest";
+const CONFIGURED_FLOOR: &str = "reqwest-configured";
+
+struct Options {
+    runs: usize,
+    scale: usize,
+    contenders: Vec<&'static str>,
+    workloads: Vec<Workload>,
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let flag = |name: &str| args.iter().any(|a| a == name);
-    let value = |name: &str| {
+    let text = |name: &str| {
         args.iter()
             .position(|a| a == name)
             .and_then(|i| args.get(i + 1))
-            .and_then(|v| v.parse::<usize>().ok())
+            .cloned()
     };
-    let runs = value("--runs").unwrap_or(5);
-    let scale = value("--scale").unwrap_or(1);
+    let value = |name: &str| text(name).and_then(|v| v.parse::<usize>().ok());
+    let workloads: Vec<Workload> = match text("--workloads") {
+        Some(list) => {
+            let parsed: Vec<Workload> = list.split(',').filter_map(Workload::parse).collect();
+            if parsed.is_empty() {
+                eprintln!(
+                    "--workloads: none of {list:?} is a workload ({})",
+                    Workload::ALL.map(Workload::name).join(", ")
+                );
+                std::process::exit(2);
+            }
+            parsed
+        }
+        None => Workload::ALL.to_vec(),
+    };
+    let mut contenders = vec![BARE_FLOOR, CONFIGURED_FLOOR, "fastly-tokens", "hyper"];
+    if flag("--with-fastly-api") {
+        contenders.push("fastly-api");
+    }
+    let options = Options {
+        runs: value("--runs").unwrap_or(5),
+        scale: value("--scale").unwrap_or(1),
+        contenders,
+        workloads,
+    };
     let dir = std::env::current_exe()
         .ok()
         .and_then(|p| p.parent().map(Path::to_path_buf))
         .unwrap_or_else(|| PathBuf::from("."));
 
-    let mut contenders = vec!["reqwest", "fastly-tokens", "hyper"];
-    if flag("--with-fastly-api") {
-        contenders.push("fastly-api");
+    let (mut server, url) = start_server(&dir);
+
+    println!("# fastly-tokens benchmark");
+    println!();
+    println!("- date: {}", chrono_like_now());
+    println!(
+        "- machine: {} ({} cores); loadavg at start: {}",
+        cpu_model(),
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        loadavg()
+    );
+
+    if flag("--instructions") {
+        println!("- mode: instruction counts (valgrind --tool=callgrind), one run");
+        println!();
+        instructions(&dir, &url, &options);
+        let _ = server.kill();
+        return;
+    }
+    println!(
+        "- runs: {}; scale: 1/{}; client and server pinned to CPU 0 (taskset)",
+        options.runs, options.scale
+    );
+    println!();
+
+    let results = timed_runs(&dir, &url, &options);
+    let _ = server.kill();
+    print_cpu_table(&results, &options);
+
+    if options.workloads.len() == Workload::ALL.len() {
+        rate_limit_budget();
+        println!("## Timestamps: the cost of parsing them when decoding a list");
+        println!();
+        match pinned(&dir.join("timestamps")).output() {
+            Ok(out) => print!("{}", String::from_utf8_lossy(&out.stdout)),
+            Err(e) => println!("(timestamps did not run: {e})"),
+        }
+        println!();
     }
 
+    if flag("--build-cost") {
+        build_cost(&dir);
+    }
+}
+
+fn start_server(dir: &Path) -> (std::process::Child, String) {
     let mut server = pinned(&dir.join("server"))
         .stdout(Stdio::piped())
         .spawn()
@@ -71,110 +160,234 @@ fn main() {
             .read_line(&mut first_line)
             .expect("server URL");
     }
-    let url = first_line.trim().to_string();
+    (server, first_line.trim().to_string())
+}
 
-    println!("# fastly-tokens benchmark");
-    println!();
-    println!("- date: {}", chrono_like_now());
-    println!(
-        "- machine: {} cores; loadavg at start: {}",
-        std::thread::available_parallelism().map_or(0, |n| n.get()),
-        loadavg()
-    );
-    println!("- runs: {runs}; scale: 1/{scale}; client and server pinned to CPU 0 (taskset)");
-    println!();
+/// What one contender process reported, or that it does not implement the workload.
+enum Outcome {
+    Measured(Stats),
+    Unsupported,
+    Failed,
+}
 
-    // (contender, workload) -> per-run stats
-    let mut results: BTreeMap<(String, String), Vec<Stats>> = BTreeMap::new();
+fn run_contender(cmd: &mut Command, contender: &str, workload: Workload) -> Outcome {
+    let out = cmd.output().expect("run contender");
+    if out.status.code() == Some(3) {
+        return Outcome::Unsupported;
+    }
+    match serde_json::from_slice::<Stats>(&out.stdout) {
+        Ok(stats) => {
+            if stats.errors > 0 {
+                eprintln!("{contender} {}: {} errors", workload.name(), stats.errors);
+            }
+            Outcome::Measured(stats)
+        }
+        Err(e) => {
+            eprintln!(
+                "{contender} {}: no result ({e}): {}",
+                workload.name(),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            Outcome::Failed
+        }
+    }
+}
+
+/// (contender, workload) -> run id -> stats.
+type Results = BTreeMap<(String, String), BTreeMap<usize, Stats>>;
+
+fn timed_runs(dir: &Path, url: &str, options: &Options) -> Results {
+    let mut results = Results::new();
     let mut loads = Vec::new();
-    for run in 0..runs {
+    for run in 0..options.runs {
         loads.push(loadavg());
-        for workload in Workload::ALL {
+        for &workload in &options.workloads {
             // Rotate the order each run so no contender always goes first.
-            let mut order = contenders.clone();
+            let mut order = options.contenders.clone();
             let n = order.len();
             order.rotate_left(run % n);
             for contender in order {
-                let out = pinned(&dir.join("contender"))
-                    .args([contender, workload.name(), &url, &scale.to_string()])
-                    .output()
-                    .expect("run contender");
-                let stats: Stats = match serde_json::from_slice(&out.stdout) {
-                    Ok(s) => s,
-                    Err(e) => {
-                        eprintln!(
-                            "{contender} {}: no result ({e}): {}",
-                            workload.name(),
-                            String::from_utf8_lossy(&out.stderr)
-                        );
-                        continue;
-                    }
-                };
-                if stats.errors > 0 {
-                    eprintln!("{contender} {}: {} errors", workload.name(), stats.errors);
+                let mut cmd = pinned(&dir.join("contender"));
+                cmd.args([contender, workload.name(), url, &options.scale.to_string()]);
+                if let Outcome::Measured(mut stats) = run_contender(&mut cmd, contender, workload) {
+                    stats.run = run;
+                    results
+                        .entry((contender.to_string(), workload.name().to_string()))
+                        .or_default()
+                        .insert(run, stats);
                 }
-                results
-                    .entry((contender.to_string(), workload.name().to_string()))
-                    .or_default()
-                    .push(stats);
             }
         }
     }
-    let _ = server.kill();
     println!("- loadavg before each run: {}", loads.join(" | "));
     println!();
+    results
+}
 
+/// Median over runs of `value(run) / floor(run)`, pairing the two by run id: a run in which
+/// either side failed is left out rather than paired with another run.
+fn paired_ratio(
+    stats: &BTreeMap<usize, Stats>,
+    floor: Option<&BTreeMap<usize, Stats>>,
+    value: impl Fn(&Stats) -> f64,
+) -> f64 {
+    let Some(floor) = floor else {
+        return f64::NAN;
+    };
+    median(
+        stats
+            .iter()
+            .filter_map(|(run, s)| floor.get(run).map(|f| value(s) / value(f)))
+            .collect(),
+    )
+}
+
+fn print_cpu_table(results: &Results, options: &Options) {
+    let runs = options.runs;
     println!("## Client cost per workload (medians of {runs} runs)");
     println!();
     println!(
-        "| workload | contender | CPU ms / 1k req | ratio to reqwest (median of per-run ratios) | req/s | p50 µs | p99 µs | peak RSS KiB |"
+        "Ratios are medians of per-run ratios, each paired with the same run of the other \
+         contender."
     );
-    println!("|---|---|---:|---:|---:|---:|---:|---:|");
-    for workload in Workload::ALL {
-        let floor = results.get(&("reqwest".to_string(), workload.name().to_string()));
-        for contender in &contenders {
-            let Some(stats) = results.get(&(contender.to_string(), workload.name().to_string()))
-            else {
+    println!();
+    println!(
+        "| workload | contender | CPU ms / 1k req | ratio to reqwest | ratio to configured floor | ratio to fastly-api | req/s | p50 µs | p99 µs | peak RSS KiB |"
+    );
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let per_1k = |s: &Stats| s.cpu_ms / s.requests as f64 * 1000.0;
+    let fmt = |x: f64| {
+        if x.is_nan() {
+            "".to_string()
+        } else {
+            format!("{x:.3}")
+        }
+    };
+    for workload in &options.workloads {
+        let of =
+            |contender: &str| results.get(&(contender.to_string(), workload.name().to_string()));
+        for contender in &options.contenders {
+            let Some(stats) = of(contender) else {
                 continue;
             };
-            let per_1k = |s: &Stats| s.cpu_ms / s.requests as f64 * 1000.0;
-            let ratios: Vec<f64> = stats
-                .iter()
-                .zip(floor.into_iter().flatten())
-                .map(|(s, f)| per_1k(s) / per_1k(f))
-                .collect();
+            let all = |f: &dyn Fn(&Stats) -> f64| median(stats.values().map(f).collect());
             println!(
-                "| {} | {contender} | {:.1} | {:.3} | {:.0} | {:.0} | {:.0} | {:.0} |",
+                "| {} | {contender} | {:.1} | {} | {} | {} | {:.0} | {:.0} | {:.0} | {:.0} |",
                 workload.name(),
-                median(stats.iter().map(per_1k).collect()),
-                median(ratios),
-                median(
-                    stats
-                        .iter()
-                        .map(|s| s.requests as f64 / (s.wall_ms / 1e3))
-                        .collect()
-                ),
-                median(stats.iter().map(|s| s.p50_us).collect()),
-                median(stats.iter().map(|s| s.p99_us).collect()),
-                median(stats.iter().map(|s| s.peak_rss_kib as f64).collect()),
+                all(&per_1k),
+                fmt(paired_ratio(stats, of(BARE_FLOOR), per_1k)),
+                fmt(paired_ratio(stats, of(CONFIGURED_FLOOR), per_1k)),
+                fmt(paired_ratio(stats, of("fastly-api"), per_1k)),
+                all(&|s| s.requests as f64 / (s.wall_ms / 1e3)),
+                all(&|s| s.p50_us),
+                all(&|s| s.p99_us),
+                all(&|s| s.peak_rss_kib as f64),
             );
         }
     }
     println!();
+}
 
-    rate_limit_budget();
+/// Calls per workload for the instruction counts: (fewer, more). The difference divided by
+/// the difference in calls is the cost of one call, start-up and warm-up cancelled out.
+fn instruction_calls(workload: Workload) -> Option<(usize, usize)> {
+    match workload {
+        Workload::Current | Workload::Revoke | Workload::Current32 => Some((500, 2_500)),
+        Workload::Bulk100 => Some((100, 500)),
+        Workload::List1000 => Some((4, 20)),
+        Workload::Auto5000 => Some((1, 5)),
+        // One call of 10,000 tokens: the list of 1,000 measures the same per-token work.
+        Workload::List10000 => None,
+    }
+}
 
-    println!("## Timestamps: the cost of parsing them when decoding a list");
+/// Instructions a contender process executed for `calls` calls of `workload`, from
+/// callgrind's `Collected :` line.
+fn collected(
+    dir: &Path,
+    url: &str,
+    contender: &str,
+    workload: Workload,
+    calls: usize,
+) -> Result<u64, String> {
+    let out = Command::new("valgrind")
+        .args([
+            "--tool=callgrind",
+            "--callgrind-out-file=/dev/null",
+            "--collect-atstart=yes",
+        ])
+        .arg(dir.join("contender"))
+        .args([contender, workload.name(), url, "1", &calls.to_string()])
+        .output()
+        .map_err(|e| format!("valgrind: {e}"))?;
+    if out.status.code() == Some(3) {
+        return Err(fastly_tokens_bench::UNSUPPORTED.to_string());
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stats: Stats = serde_json::from_slice(&out.stdout)
+        .map_err(|e| format!("no result ({e}): {}", stderr.lines().last().unwrap_or("")))?;
+    if stats.errors > 0 {
+        return Err(format!("{} errors", stats.errors));
+    }
+    stderr
+        .lines()
+        .find_map(|l| l.split("Collected :").nth(1))
+        .and_then(|n| n.trim().parse().ok())
+        .ok_or_else(|| "callgrind printed no `Collected :` line".to_string())
+}
+
+/// `--instructions`: per-call instruction counts of every contender under callgrind. Counts,
+/// unlike times, do not depend on what else the machine is doing, so they can be compared in
+/// review; valgrind must be installed (`apt-get install valgrind`), or this is skipped.
+fn instructions(dir: &Path, url: &str, options: &Options) {
+    if Command::new("valgrind").arg("--version").output().is_err() {
+        println!(
+            "skipped: valgrind is not installed (`apt-get install valgrind`); the instruction \
+             counts need callgrind"
+        );
+        return;
+    }
+    println!("## Instructions per call (callgrind, (I(more) - I(fewer)) / (more - fewer))");
     println!();
-    match pinned(&dir.join("timestamps")).output() {
-        Ok(out) => print!("{}", String::from_utf8_lossy(&out.stdout)),
-        Err(e) => println!("(timestamps did not run: {e})"),
+    println!(
+        "| workload | contender | calls | instructions per call | ratio to reqwest | ratio to configured floor | ratio to fastly-api |"
+    );
+    println!("|---|---|---:|---:|---:|---:|---:|");
+    for &workload in &options.workloads {
+        let Some((fewer, more)) = instruction_calls(workload) else {
+            continue;
+        };
+        let mut per_call: BTreeMap<&str, f64> = BTreeMap::new();
+        for &contender in &options.contenders {
+            let counts = collected(dir, url, contender, workload, fewer)
+                .and_then(|a| collected(dir, url, contender, workload, more).map(|b| (a, b)));
+            match counts {
+                Ok((a, b)) => {
+                    per_call.insert(contender, (b as f64 - a as f64) / (more - fewer) as f64);
+                }
+                Err(e) if e == fastly_tokens_bench::UNSUPPORTED => {}
+                Err(e) => eprintln!("{contender} {}: {e}", workload.name()),
+            }
+        }
+        let ratio = |x: f64, floor: &str| {
+            per_call
+                .get(floor)
+                .map_or(String::new(), |f| format!("{:.3}", x / f))
+        };
+        for &contender in &options.contenders {
+            let Some(&x) = per_call.get(contender) else {
+                continue;
+            };
+            println!(
+                "| {} | {contender} | {fewer} → {more} | {x:.0} | {} | {} | {} |",
+                workload.name(),
+                ratio(x, BARE_FLOOR),
+                ratio(x, CONFIGURED_FLOOR),
+                ratio(x, "fastly-api"),
+            );
+        }
     }
     println!();
-
-    if flag("--build-cost") {
-        build_cost(&dir);
-    }
 }
 
 fn chrono_like_now() -> String {
@@ -244,82 +457,40 @@ fn rate_limit_budget() {
     });
 }
 
-const ONE_CALL: &[(&str, &str, &str)] = &[
-    (
-        "fastly-tokens",
-        r#"fastly-tokens = { path = "FASTLY_TOKENS_PATH", default-features = false, features = ["native-tls"] }
-tokio = { version = "1", features = ["rt", "macros"] }"#,
-        r#"#[tokio::main(flavor = "current_thread")]
-async fn main() {
-    let client = fastly_tokens::Client::from_env().expect("token");
-    match client.current_token().await {
-        Ok(t) => println!("{} {:?}", t.name(), t.expires_at()),
-        Err(e) => eprintln!("{e}"),
-    }
-}"#,
-    ),
-    (
-        "fastly-api",
-        r#"fastly-api = "=15.0.0"
-tokio = { version = "1", features = ["rt", "macros"] }"#,
-        r#"#[tokio::main(flavor = "current_thread")]
-async fn main() {
-    let mut cfg = fastly_api::apis::configuration::Configuration::default();
-    match fastly_api::apis::tokens_api::get_token_current(&mut cfg).await {
-        Ok(t) => println!("{:?} {:?}", t.name, t.expires_at),
-        Err(e) => eprintln!("{e}"),
-    }
-}"#,
-    ),
-    (
-        "reqwest floor",
-        r#"reqwest = { version = "0.13", default-features = false, features = ["json", "native-tls"] }
-serde = { version = "1", features = ["derive"] }
-tokio = { version = "1", features = ["rt", "macros"] }"#,
-        r#"#[derive(serde::Deserialize, Debug)]
-struct Token { name: Option<String>, expires_at: Option<String> }
-#[tokio::main(flavor = "current_thread")]
-async fn main() {
-    let key = std::env::var("FASTLY_API_TOKEN").unwrap_or_default();
-    let r = reqwest::Client::new().get("https://api.fastly.com/tokens/self").header("fastly-key", key).send().await;
-    match r { Ok(r) => println!("{:?}", r.json::<Token>().await.map(|t| (t.name, t.expires_at))), Err(e) => eprintln!("{e}") }
-}"#,
-    ),
+/// The one-call programs (`xtask/bench/build-cost/<dir>`), each with a committed Cargo.lock.
+const ONE_CALL: &[(&str, &str)] = &[
+    ("fastly-tokens", "fastly-tokens"),
+    ("fastly-api", "fastly-api"),
+    ("reqwest floor", "reqwest-floor"),
 ];
 
 /// Clean release build time, dependency count and stripped size of a one-call program per
-/// client, all with native-tls (fastly-api's only TLS backend).
+/// client, all with native-tls (fastly-api's only TLS backend), each resolved from its
+/// committed lock file (`--locked`), so two runs build the same crates.
 fn build_cost(dir: &Path) {
-    let root = dir.join("build-cost");
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let fastly_tokens = workspace.join("crates/fastly-tokens");
+    let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("build-cost");
     println!(
         "## Build cost of a program that calls `get_token_current` (release, native-tls, clean)"
     );
     println!();
     println!("| client | clean release build | crates in the build | stripped binary |");
     println!("|---|---:|---:|---:|");
-    for (name, deps, main) in ONE_CALL {
-        let project = root.join(name.replace(' ', "-"));
-        let _ = std::fs::remove_dir_all(&project);
-        std::fs::create_dir_all(project.join("src")).expect("mkdir");
-        let deps = deps.replace("FASTLY_TOKENS_PATH", &fastly_tokens.display().to_string());
-        std::fs::write(
-            project.join("Cargo.toml"),
-            format!("[workspace]\n[package]\nname = \"one-call\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[dependencies]\n{deps}\n"),
-        )
-        .expect("write");
-        std::fs::write(project.join("src/main.rs"), main).expect("write");
+    for (name, project) in ONE_CALL {
+        let manifest = sources.join(project).join("Cargo.toml");
+        let target = dir.join("build-cost").join(project);
+        let _ = std::fs::remove_dir_all(&target);
+        let cargo = |args: &[&str]| {
+            let mut cmd = Command::new("cargo");
+            cmd.args(args)
+                .arg("--manifest-path")
+                .arg(&manifest)
+                .env("CARGO_TARGET_DIR", &target);
+            cmd
+        };
         // Fetch first so the timing is compilation only.
-        let _ = Command::new("cargo")
-            .arg("fetch")
-            .current_dir(&project)
-            .status();
+        let _ = cargo(&["fetch", "--locked"]).status();
         let started = Instant::now();
-        let status = Command::new("cargo")
-            .args(["build", "--release", "--quiet"])
-            .current_dir(&project)
-            .env("CARGO_TARGET_DIR", project.join("target"))
+        let status = cargo(&["build", "--release", "--quiet", "--locked"])
             .status()
             .expect("cargo");
         let took: Duration = started.elapsed();
@@ -327,18 +498,17 @@ fn build_cost(dir: &Path) {
             println!("| {name} | build failed | | |");
             continue;
         }
-        let tree = Command::new("cargo")
-            .args([
-                "tree",
-                "-e",
-                "normal,build",
-                "--prefix",
-                "none",
-                "--no-dedupe",
-            ])
-            .current_dir(&project)
-            .output()
-            .expect("cargo tree");
+        let tree = cargo(&[
+            "tree",
+            "--locked",
+            "-e",
+            "normal,build",
+            "--prefix",
+            "none",
+            "--no-dedupe",
+        ])
+        .output()
+        .expect("cargo tree");
         let mut crates: Vec<String> = String::from_utf8_lossy(&tree.stdout)
             .lines()
             .map(|l| l.split(" (").next().unwrap_or(l).trim().to_string())
@@ -346,8 +516,8 @@ fn build_cost(dir: &Path) {
             .collect();
         crates.sort();
         crates.dedup();
-        let bin = project.join("target/release/one-call");
-        let stripped = project.join("one-call.stripped");
+        let bin = target.join("release/one-call");
+        let stripped = target.join("one-call.stripped");
         let _ = Command::new("strip")
             .arg("-o")
             .arg(&stripped)

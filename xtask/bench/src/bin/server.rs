@@ -10,8 +10,14 @@ async fn main() {
     let token = Bytes::from(fastly_tokens_bench::token_json(0));
     let list1000 = Bytes::from(fastly_tokens_bench::list_json(1_000));
     let list10000 = Bytes::from(fastly_tokens_bench::list_json(10_000));
+    let pages: Vec<Bytes> = (1..=fastly_tokens_bench::AUTOMATION_TOKENS
+        .div_ceil(fastly_tokens_bench::AUTOMATION_PER_PAGE))
+        .map(|p| Bytes::from(fastly_tokens_bench::automation_page_json(p)))
+        .collect();
+    let pages = std::sync::Arc::new(pages);
     let app = axum::Router::new().fallback(move |method: Method, uri: Uri| {
         let (token, list1000, list10000) = (token.clone(), list1000.clone(), list10000.clone());
+        let pages = pages.clone();
         async move {
             let json = |body: Bytes| {
                 Response::builder()
@@ -24,6 +30,20 @@ async fn main() {
                 (Method::GET, "/tokens/self") => json(token),
                 (Method::GET, "/customer/c1000/tokens") => json(list1000),
                 (Method::GET, "/customer/c10000/tokens") => json(list10000),
+                (Method::GET, "/automation-tokens") => {
+                    // `page=N` (1-based); `per_page` is always the canned 100.
+                    let page = uri
+                        .query()
+                        .unwrap_or("")
+                        .split('&')
+                        .find_map(|kv| kv.strip_prefix("page="))
+                        .and_then(|n| n.parse::<usize>().ok())
+                        .unwrap_or(1);
+                    match pages.get(page.wrapping_sub(1)) {
+                        Some(body) => json(body.clone()),
+                        None => json(Bytes::from_static(br#"{"data":[],"meta":{}}"#)),
+                    }
+                }
                 (Method::DELETE, p) if p.starts_with("/tokens") => Response::builder()
                     .status(StatusCode::NO_CONTENT)
                     .header("fastly-ratelimit-remaining", "999")

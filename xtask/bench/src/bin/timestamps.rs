@@ -34,14 +34,22 @@ fn time(rounds: usize, iters: usize, mut f: impl FnMut()) -> Vec<f64> {
 }
 
 fn main() {
-    println!("| list | decode the list (ns) | its timestamps, `Timestamp` (ns) | with chrono's generic `FromStr` (ns) | difference, share of the decode |");
+    println!(
+        "| list | decode the list (ns) | its timestamps, `Timestamp` (ns) | with chrono's generic `FromStr` (ns) | difference, share of the decode |"
+    );
     println!("|---|---|---|---|---|");
     for (n, iters) in [(1_000usize, 50usize), (10_000, 5)] {
         let body = list_json(n);
         let floor: Vec<FloorToken> = serde_json::from_str(&body).expect("canned body");
         let stamps: Vec<String> = floor
             .iter()
-            .flat_map(|t| [Some(t.created_at.clone()), t.last_used_at.clone(), t.expires_at.clone()])
+            .flat_map(|t| {
+                [
+                    Some(t.created_at.clone()),
+                    t.last_used_at.clone(),
+                    t.expires_at.clone(),
+                ]
+            })
             .flatten()
             .collect();
         let (mut decode, mut hand, mut chrono) = (Vec::new(), Vec::new(), Vec::new());
