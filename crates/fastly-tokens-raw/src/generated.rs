@@ -494,12 +494,6 @@ Sends a `GET` request to `/tokens/self`
         &'a self,
     ) -> Result<ResponseValue<types::TokenResponse>, Error<types::GenericTokenError>> {
         let url = format!("{}/tokens/self", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -508,7 +502,6 @@ Sends a `GET` request to `/tokens/self`
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "get_token_current",
@@ -539,12 +532,6 @@ Sends a `DELETE` request to `/tokens/self`
         &'a self,
     ) -> Result<ResponseValue<()>, Error<types::GenericTokenError>> {
         let url = format!("{}/tokens/self", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -553,7 +540,6 @@ Sends a `DELETE` request to `/tokens/self`
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "revoke_token_current",
@@ -593,12 +579,6 @@ Sends a `GET` request to `/tokens`
         Error<types::GenericTokenError>,
     > {
         let url = format!("{}/tokens", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -607,7 +587,6 @@ Sends a `GET` request to `/tokens`
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "list_tokens_user",
@@ -651,11 +630,6 @@ Arguments:
     > {
         let url = format!("{}/tokens", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         if let Some(value) = fastly_otp {
             header_map.append("Fastly-OTP", value.to_string().try_into()?);
         }
@@ -711,12 +685,6 @@ Sends a `DELETE` request to `/tokens`
         body: &'a crate::bulk::BulkRevokeRequest,
     ) -> Result<ResponseValue<()>, Error<types::GenericTokenError>> {
         let url = format!("{}/tokens", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -726,7 +694,6 @@ Sends a `DELETE` request to `/tokens`
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "bulk_revoke_tokens",
@@ -766,12 +733,6 @@ Arguments:
         let url = format!(
             "{}/tokens/{}", self.baseurl, encode_path(& token_id.to_string()),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -780,7 +741,6 @@ Arguments:
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "get_token",
@@ -819,12 +779,6 @@ Arguments:
         let url = format!(
             "{}/tokens/{}", self.baseurl, encode_path(& token_id.to_string()),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -833,7 +787,6 @@ Arguments:
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "revoke_token",
@@ -882,12 +835,6 @@ Arguments:
             "{}/customer/{}/tokens", self.baseurl, encode_path(& customer_id
             .to_string()),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -896,7 +843,6 @@ Arguments:
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "list_tokens_customer",
@@ -939,12 +885,6 @@ Arguments:
         Error<types::GenericTokenError>,
     > {
         let url = format!("{}/automation-tokens", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -955,7 +895,6 @@ Arguments:
             )
             .query(&progenitor_client::QueryParam::new("page", &page))
             .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "list_automation_tokens",
@@ -996,12 +935,6 @@ Sends a `POST` request to `/automation-tokens`
         Error<types::GenericTokenError>,
     > {
         let url = format!("{}/automation-tokens", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -1011,7 +944,6 @@ Sends a `POST` request to `/automation-tokens`
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "create_automation_token",
@@ -1060,12 +992,6 @@ Arguments:
             "{}/automation-tokens/{}", self.baseurl, encode_path(& automation_token_id
             .to_string()),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -1074,7 +1000,6 @@ Arguments:
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "get_automation_token",
@@ -1121,12 +1046,6 @@ Arguments:
             "{}/automation-tokens/{}/services", self.baseurl, encode_path(&
             automation_token_id.to_string()),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -1137,7 +1056,6 @@ Arguments:
             )
             .query(&progenitor_client::QueryParam::new("page", &page))
             .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "list_automation_token_services",
@@ -1174,12 +1092,6 @@ Sends a `POST` request to `/sudo`
         body: &'a types::SudoRequest,
     ) -> Result<ResponseValue<types::SudoResponse>, Error<types::GenericTokenError>> {
         let url = format!("{}/sudo", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -1189,7 +1101,6 @@ Sends a `POST` request to `/sudo`
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .form_urlencoded(&body)?
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "enter_sudo",
@@ -1254,4 +1165,29 @@ pub mod operation_ids {
     pub const REVOKE_TOKEN: &str = "revoke_token";
     ///`DELETE /tokens/self`
     pub const REVOKE_TOKEN_CURRENT: &str = "revoke_token_current";
+    /// Every operation id, sorted.
+    pub const ALL: &[&str] = &[
+        "bulk_revoke_tokens",
+        "create_automation_token",
+        "create_token",
+        "enter_sudo",
+        "get_automation_token",
+        "get_token",
+        "get_token_current",
+        "list_automation_token_services",
+        "list_automation_tokens",
+        "list_tokens_customer",
+        "list_tokens_user",
+        "revoke_token",
+        "revoke_token_current",
+    ];
+    /// Operations whose success responses carry `Fastly-RateLimit-Remaining` and `Fastly-RateLimit-Reset` (from the spec's response headers).
+    pub const RATE_LIMITED: &[&str] = &[
+        "bulk_revoke_tokens",
+        "create_automation_token",
+        "create_token",
+        "enter_sudo",
+        "revoke_token",
+        "revoke_token_current",
+    ];
 }

@@ -11,8 +11,9 @@
 //!   below from [`CONTENT_TYPE_OVERRIDES`]);
 //! * `create_token` sends `services%5B%5D=a&services%5B%5D=b` (the [`form::CreateTokenRequest`]
 //!   replacement type);
-//! * the `api-version` header progenitor adds to every request is removed: Fastly has no such
-//!   header, and the client should send only what the API documents;
+//! * progenitor adds an `api-version` header to every request; Fastly has no such header,
+//!   and the client should send only what the API documents, so the generator's fix-up 6
+//!   (`openapi/README.md`) removes it from the generated code (no hook undoes it at run time);
 //! * response bodies are capped at [`MAX_RESPONSE_BYTES`]: progenitor reads whole bodies into
 //!   memory, so a misbehaving server could otherwise make the client allocate without bound;
 //! * an error response (status 400 or more) whose body is not Fastly's JSON error (an HTML
@@ -190,7 +191,6 @@ impl progenitor_client::ClientHooks for Client {
         info: &progenitor_client::OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
         let headers = request.headers_mut();
-        headers.remove("api-version");
         if let Some((_, content_type)) = CONTENT_TYPE_OVERRIDES
             .iter()
             .find(|(operation, _)| *operation == info.operation_id)

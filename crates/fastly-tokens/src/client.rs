@@ -22,6 +22,10 @@ pub(crate) struct Op {
     pub(crate) id: &'static str,
     pub(crate) retry: Retry,
     pub(crate) decode_reason: fn(&[u8]) -> String,
+    /// Its successes carry Fastly's rate-limit headers (the spec's
+    /// [`RATE_LIMITED`](fastly_tokens_raw::operation_ids::RATE_LIMITED); a test keeps the two in
+    /// step). Other successes are not searched for them: reads never carry them.
+    pub(crate) rate_limited: bool,
 }
 
 impl Op {
@@ -30,7 +34,20 @@ impl Op {
             id,
             retry: Retry::Idempotent,
             decode_reason,
+            rate_limited: false,
         }
+    }
+
+    /// The same operation, whose successes carry rate-limit headers.
+    pub(crate) const fn rate_limited(mut self) -> Self {
+        self.rate_limited = true;
+        self
+    }
+
+    /// The same operation, never retried.
+    pub(crate) const fn never_retried(mut self) -> Self {
+        self.retry = Retry::Never;
+        self
     }
 }
 
@@ -189,7 +206,9 @@ impl Client {
                 span.record("elapsed_ms", started.elapsed().as_millis() as u64);
                 let mut error = match result {
                     Ok(value) => {
-                        self.record_rate_limit(RateLimit::from_headers(value.headers()));
+                        if op.rate_limited {
+                            self.record_rate_limit(RateLimit::from_headers(value.headers()));
+                        }
                         span.record("status", value.status().as_u16());
                         tracing::debug!(attempt, status = value.status().as_u16(), "succeeded");
                         return Ok(value);
@@ -261,6 +280,32 @@ mod tests {
     fn client_is_send_sync_clone() {
         fn assert_traits<T: Send + Sync + Clone + 'static>() {}
         assert_traits::<Client>();
+    }
+
+    #[test]
+    fn every_operation_reads_rate_limit_headers_exactly_where_the_spec_declares_them() {
+        use fastly_tokens_raw::operation_ids::{ALL, RATE_LIMITED};
+        let ops = [
+            Op::BULK_REVOKE_TOKENS,
+            Op::CREATE_AUTOMATION_TOKEN,
+            Op::CREATE_TOKEN,
+            Op::ENTER_SUDO,
+            Op::GET_AUTOMATION_TOKEN,
+            Op::GET_TOKEN,
+            Op::GET_TOKEN_CURRENT,
+            Op::LIST_AUTOMATION_TOKENS,
+            Op::LIST_AUTOMATION_TOKEN_SERVICES,
+            Op::LIST_TOKENS_CUSTOMER,
+            Op::LIST_TOKENS_USER,
+            Op::REVOKE_TOKEN,
+            Op::REVOKE_TOKEN_CURRENT,
+        ];
+        let mut ids: Vec<&str> = ops.iter().map(|op| op.id).collect();
+        ids.sort_unstable();
+        assert_eq!(ids, ALL, "an operation of the spec has no `Op` here");
+        for op in ops {
+            assert_eq!(op.rate_limited, RATE_LIMITED.contains(&op.id), "{}", op.id);
+        }
     }
 
     #[test]

@@ -5,7 +5,11 @@
 //! ignored (treated as absent), never a panic: one peer client panics on exactly that.
 
 use chrono::{DateTime, Utc};
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderName};
+
+/// Built once: looking a `&str` up in a `HeaderMap` parses it into a name first.
+const REMAINING: HeaderName = HeaderName::from_static("fastly-ratelimit-remaining");
+const RESET: HeaderName = HeaderName::from_static("fastly-ratelimit-reset");
 
 /// The rate-limit state reported by one response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,11 +32,11 @@ impl RateLimit {
 
     /// Reads the two headers; `None` when neither is present and well-formed.
     pub(crate) fn from_headers(headers: &HeaderMap) -> Option<Self> {
-        let number = |name: &str| -> Option<u64> {
+        let number = |name: &HeaderName| -> Option<u64> {
             headers.get(name)?.to_str().ok()?.trim().parse::<u64>().ok()
         };
-        let remaining = number("fastly-ratelimit-remaining");
-        let reset = number("fastly-ratelimit-reset")
+        let remaining = number(&REMAINING);
+        let reset = number(&RESET)
             .and_then(|secs| i64::try_from(secs).ok())
             .and_then(|secs| DateTime::from_timestamp(secs, 0));
         if remaining.is_none() && reset.is_none() {

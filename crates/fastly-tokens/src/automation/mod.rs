@@ -25,7 +25,6 @@ use crate::client::{Client, Op};
 use crate::convert;
 use crate::error::{Error, InvalidInput};
 use crate::ids::{AutomationTokenId, ServiceId};
-use crate::retry::Retry;
 use crate::tokens::RevokeOutcome;
 use crate::tokens::bulk::{self, BulkRevokeReport, Lookup};
 use create::CreateAutomationTokenBuilder;
@@ -52,12 +51,13 @@ impl Op {
     );
     // Entering sudo twice only restarts the window: safe to retry.
     pub(crate) const ENTER_SUDO: Op =
-        Op::read(ids::ENTER_SUDO, convert::decode_reason::<raw::SudoResponse>);
-    pub(crate) const CREATE_AUTOMATION_TOKEN: Op = Op {
-        id: ids::CREATE_AUTOMATION_TOKEN,
-        retry: Retry::Never,
-        decode_reason: convert::decode_reason::<raw::AutomationTokenCreatedResponse>,
-    };
+        Op::read(ids::ENTER_SUDO, convert::decode_reason::<raw::SudoResponse>).rate_limited();
+    pub(crate) const CREATE_AUTOMATION_TOKEN: Op = Op::read(
+        ids::CREATE_AUTOMATION_TOKEN,
+        convert::decode_reason::<raw::AutomationTokenCreatedResponse>,
+    )
+    .never_retried()
+    .rate_limited();
 }
 
 /// One page of [`Client::automation_token_page`].

@@ -13,7 +13,6 @@ use crate::convert;
 use crate::error::Error;
 use crate::ids::{CustomerId, TokenId};
 use crate::model::Token;
-use crate::retry::Retry;
 use bulk::BulkRevokeReport;
 use create::{CreateTokenBuilder, Credentials};
 
@@ -44,16 +43,18 @@ impl Op {
         convert::decode_reason::<Vec<raw::TokenResponse>>,
     );
     // Revokes accept any 2xx without reading the body: nothing to decode.
-    pub(crate) const REVOKE_TOKEN: Op = Op::read(ids::REVOKE_TOKEN, convert::decode_reason::<()>);
+    pub(crate) const REVOKE_TOKEN: Op =
+        Op::read(ids::REVOKE_TOKEN, convert::decode_reason::<()>).rate_limited();
     pub(crate) const REVOKE_TOKEN_CURRENT: Op =
-        Op::read(ids::REVOKE_TOKEN_CURRENT, convert::decode_reason::<()>);
+        Op::read(ids::REVOKE_TOKEN_CURRENT, convert::decode_reason::<()>).rate_limited();
     pub(crate) const BULK_REVOKE_TOKENS: Op =
-        Op::read(ids::BULK_REVOKE_TOKENS, convert::decode_reason::<()>);
-    pub(crate) const CREATE_TOKEN: Op = Op {
-        id: ids::CREATE_TOKEN,
-        retry: Retry::Never,
-        decode_reason: convert::decode_reason::<raw::TokenCreatedResponse>,
-    };
+        Op::read(ids::BULK_REVOKE_TOKENS, convert::decode_reason::<()>).rate_limited();
+    pub(crate) const CREATE_TOKEN: Op = Op::read(
+        ids::CREATE_TOKEN,
+        convert::decode_reason::<raw::TokenCreatedResponse>,
+    )
+    .never_retried()
+    .rate_limited();
 }
 
 impl Client {
