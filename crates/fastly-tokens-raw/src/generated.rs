@@ -511,13 +511,9 @@ Sends a `GET` request to `/tokens/self`
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            401u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            403u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
+            200u16 => crate::decode::json(response).await,
+            401u16 => Err(Error::ErrorResponse(crate::decode::json(response).await?)),
+            403u16 => Err(Error::ErrorResponse(crate::decode::json(response).await?)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -550,18 +546,10 @@ Sends a `DELETE` request to `/tokens/self`
         let response = result?;
         match response.status().as_u16() {
             204u16 => Ok(ResponseValue::empty(response)),
-            400u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            401u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            403u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            429u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
+            400u16 => Err(Error::ErrorResponse(crate::decode::json(response).await?)),
+            401u16 => Err(Error::ErrorResponse(crate::decode::json(response).await?)),
+            403u16 => Err(Error::ErrorResponse(crate::decode::json(response).await?)),
+            429u16 => Err(Error::ErrorResponse(crate::decode::json(response).await?)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -596,13 +584,9 @@ Sends a `GET` request to `/tokens`
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            401u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            403u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
+            200u16 => crate::decode::json(response).await,
+            401u16 => Err(Error::ErrorResponse(crate::decode::json(response).await?)),
+            403u16 => Err(Error::ErrorResponse(crate::decode::json(response).await?)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -652,22 +636,12 @@ Arguments:
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            400u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            401u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            403u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            422u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            429u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
+            200u16 => crate::decode::json(response).await,
+            400u16 => Err(Error::ErrorResponse(crate::decode::json(response).await?)),
+            401u16 => Err(Error::ErrorResponse(crate::decode::json(response).await?)),
+            403u16 => Err(Error::ErrorResponse(crate::decode::json(response).await?)),
+            422u16 => Err(Error::ErrorResponse(crate::decode::json(response).await?)),
+            429u16 => Err(Error::ErrorResponse(crate::decode::json(response).await?)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -704,18 +678,10 @@ Sends a `DELETE` request to `/tokens`
         let response = result?;
         match response.status().as_u16() {
             204u16 => Ok(ResponseValue::empty(response)),
-            400u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            401u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            403u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            429u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
+            400u16 => Err(Error::ErrorResponse(crate::decode::json(response).await?)),
+            401u16 => Err(Error::ErrorResponse(crate::decode::json(response).await?)),
+            403u16 => Err(Error::ErrorResponse(crate::decode::json(response).await?)),
+            429u16 => Err(Error::ErrorResponse(crate::decode::json(response).await?)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -750,16 +716,10 @@ Arguments:
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            401u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            403u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            404u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
+            200u16 => crate::decode::json(response).await,
+            401u16 => Err(Error::ErrorResponse(crate::decode::json(response).await?)),
+            403u16 => Err(Error::ErrorResponse(crate::decode::json(response).await?)),
+            404u16 => Err(Error::ErrorResponse(crate::decode::json(response).await?)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -797,21 +757,11 @@ Arguments:
         let response = result?;
         match response.status().as_u16() {
             204u16 => Ok(ResponseValue::empty(response)),
-            400u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            401u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            403u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            404u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            429u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
+            400u16 => Err(Error::ErrorResponse(crate::decode::json(response).await?)),
+            401u16 => Err(Error::ErrorResponse(crate::decode::json(response).await?)),
+            403u16 => Err(Error::ErrorResponse(crate::decode::json(response).await?)),
+            404u16 => Err(Error::ErrorResponse(crate::decode::json(response).await?)),
+            429u16 => Err(Error::ErrorResponse(crate::decode::json(response).await?)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -852,13 +802,9 @@ Arguments:
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            401u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            403u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
+            200u16 => crate::decode::json(response).await,
+            401u16 => Err(Error::ErrorResponse(crate::decode::json(response).await?)),
+            403u16 => Err(Error::ErrorResponse(crate::decode::json(response).await?)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -904,13 +850,9 @@ Arguments:
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            401u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            403u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
+            200u16 => crate::decode::json(response).await,
+            401u16 => Err(Error::ErrorResponse(crate::decode::json(response).await?)),
+            403u16 => Err(Error::ErrorResponse(crate::decode::json(response).await?)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -953,22 +895,12 @@ Sends a `POST` request to `/automation-tokens`
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            400u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            401u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            403u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            422u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            429u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
+            200u16 => crate::decode::json(response).await,
+            400u16 => Err(Error::ErrorResponse(crate::decode::json(response).await?)),
+            401u16 => Err(Error::ErrorResponse(crate::decode::json(response).await?)),
+            403u16 => Err(Error::ErrorResponse(crate::decode::json(response).await?)),
+            422u16 => Err(Error::ErrorResponse(crate::decode::json(response).await?)),
+            429u16 => Err(Error::ErrorResponse(crate::decode::json(response).await?)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1009,16 +941,10 @@ Arguments:
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            401u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            403u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            404u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
+            200u16 => crate::decode::json(response).await,
+            401u16 => Err(Error::ErrorResponse(crate::decode::json(response).await?)),
+            403u16 => Err(Error::ErrorResponse(crate::decode::json(response).await?)),
+            404u16 => Err(Error::ErrorResponse(crate::decode::json(response).await?)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1065,16 +991,10 @@ Arguments:
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            401u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            403u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            404u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
+            200u16 => crate::decode::json(response).await,
+            401u16 => Err(Error::ErrorResponse(crate::decode::json(response).await?)),
+            403u16 => Err(Error::ErrorResponse(crate::decode::json(response).await?)),
+            404u16 => Err(Error::ErrorResponse(crate::decode::json(response).await?)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1110,19 +1030,11 @@ Sends a `POST` request to `/sudo`
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            400u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            401u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            403u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            429u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
+            200u16 => crate::decode::json(response).await,
+            400u16 => Err(Error::ErrorResponse(crate::decode::json(response).await?)),
+            401u16 => Err(Error::ErrorResponse(crate::decode::json(response).await?)),
+            403u16 => Err(Error::ErrorResponse(crate::decode::json(response).await?)),
+            429u16 => Err(Error::ErrorResponse(crate::decode::json(response).await?)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }

@@ -14,6 +14,9 @@
 //! * progenitor adds an `api-version` header to every request; Fastly has no such header,
 //!   and the client should send only what the API documents, so the generator's fix-up 6
 //!   (`openapi/README.md`) removes it from the generated code (no hook undoes it at run time);
+//! * JSON responses are decoded by [`decode::json`] (validated as UTF-8 once, then
+//!   `serde_json::from_str`) instead of progenitor's `ResponseValue::from_response`
+//!   (string-by-string validation and a copy of the headers): the same results and errors;
 //! * response bodies are capped at [`MAX_RESPONSE_BYTES`]: progenitor reads whole bodies into
 //!   memory, so a misbehaving server could otherwise make the client allocate without bound;
 //! * an error response (status 400 or more) whose body is not Fastly's JSON error (an HTML
@@ -42,6 +45,7 @@
 //! ```
 
 pub mod bulk;
+pub mod decode;
 pub mod form;
 pub mod time;
 
