@@ -241,6 +241,13 @@ pub fn render(spec_text: &str, lock: &str) -> Result<String, String> {
     }
     let mut file: syn::File = syn::parse2(tokens)
         .map_err(|e| format!("progenitor produced code that does not parse: {e}"))?;
+    if with_bulk_body(&mut file) != 1 {
+        return Err(
+            "fix-up 8 did not find exactly one `.json(&body)` of a `BulkRevokeRequest`: \
+             progenitor's request code changed; revisit the fix-up in xtask/src/generate.rs"
+                .to_string(),
+        );
+    }
     let removed = without_api_version(&mut file);
     if removed == 0 {
         return Err(
@@ -442,6 +449,62 @@ fn without_api_version(file: &mut syn::File) -> usize {
     removed
 }
 
+/// Fix-up 8: the operation whose body is the hand-written `crate::bulk::BulkRevokeRequest`
+/// (fix-up 5) sends the document that type wrote once, `.body(body.json_body())`, instead of
+/// `.json(&body)`, which serializes it id by id through serde (750 instructions per id,
+/// BENCHMARKS.md). Its `Content-Type` is set by the raw crate's `pre` hook (fix-up 1), as
+/// before. Returns the number of calls replaced.
+fn with_bulk_body(file: &mut syn::File) -> usize {
+    let mut replaced = 0;
+    for item in &mut file.items {
+        let syn::Item::Impl(block) = item else {
+            continue;
+        };
+        for member in &mut block.items {
+            let syn::ImplItem::Fn(function) = member else {
+                continue;
+            };
+            let takes_bulk_body = function.sig.inputs.iter().any(|input| {
+                matches!(input, syn::FnArg::Typed(arg)
+                    if mentions(&arg.pat, "body") && mentions(&arg.ty, "BulkRevokeRequest"))
+            });
+            if !takes_bulk_body {
+                continue;
+            }
+            for stmt in &mut function.block.stmts {
+                if is_request_let(stmt)
+                    && let syn::Stmt::Local(local) = stmt
+                    && let Some(init) = &mut local.init
+                {
+                    replaced += send_written_body(&mut init.expr);
+                }
+            }
+        }
+    }
+    replaced
+}
+
+/// `.json(&body)` -> `.body(body.json_body())` in a request builder chain.
+fn send_written_body(expr: &mut syn::Expr) -> usize {
+    match expr {
+        syn::Expr::Try(t) => send_written_body(&mut t.expr),
+        syn::Expr::MethodCall(call) => {
+            let is_json =
+                call.method == "json" && call.args.len() == 1 && mentions(&call.args[0], "body");
+            let here = if is_json {
+                call.method = syn::Ident::new("body", call.method.span());
+                call.args = syn::punctuated::Punctuated::new();
+                call.args.push(syn::parse_quote!(body.json_body()));
+                1
+            } else {
+                0
+            };
+            here + send_written_body(&mut call.receiver)
+        }
+        _ => 0,
+    }
+}
+
 fn mentions(tokens: &impl quote::ToTokens, word: &str) -> bool {
     tokens.to_token_stream().into_iter().any(|tree| match tree {
         proc_macro2::TokenTree::Ident(ident) => ident == word,
@@ -582,6 +645,19 @@ mod tests {
             "fix-up 7 missed one"
         );
         assert!(out.contains("200u16 => crate::decode::json(response).await"));
+    }
+
+    #[test]
+    fn bulk_revoke_sends_the_document_written_once() {
+        let (spec, lock) = inputs();
+        let out = render(&spec, &lock).expect("generation succeeds");
+        let bulk = out
+            .split("pub async fn bulk_revoke_tokens")
+            .nth(1)
+            .and_then(|rest| rest.split("pub async fn").next())
+            .expect("bulk_revoke_tokens is generated");
+        assert!(bulk.contains(".body(body.json_body())"), "{bulk}");
+        assert!(!bulk.contains(".json("), "{bulk}");
     }
 
     #[test]

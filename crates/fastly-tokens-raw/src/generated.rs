@@ -667,7 +667,7 @@ Sends a `DELETE` request to `/tokens`
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .json(&body)
+            .body(body.json_body())
             .build()?;
         let info = OperationInfo {
             operation_id: "bulk_revoke_tokens",
