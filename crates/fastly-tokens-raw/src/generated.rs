@@ -438,6 +438,7 @@ Version: 2021-11-02*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
+    pub(crate) base: ::std::option::Option<reqwest::Url>,
 }
 impl Client {
     /// Create a new client.
@@ -465,6 +466,7 @@ impl Client {
         Self {
             baseurl: baseurl.to_string(),
             client,
+            base: crate::url::base(baseurl),
         }
     }
 }
@@ -493,7 +495,11 @@ Sends a `GET` request to `/tokens/self`
     pub async fn get_token_current<'a>(
         &'a self,
     ) -> Result<ResponseValue<types::TokenResponse>, Error<types::GenericTokenError>> {
-        let url = format!("{}/tokens/self", self.baseurl,);
+        let url = crate::url::join(
+                self.base.as_ref(),
+                format!("{}/tokens/self", self.baseurl,),
+            )
+            .map_err(Error::InvalidRequest)?;
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -527,7 +533,11 @@ Sends a `DELETE` request to `/tokens/self`
     pub async fn revoke_token_current<'a>(
         &'a self,
     ) -> Result<ResponseValue<()>, Error<types::GenericTokenError>> {
-        let url = format!("{}/tokens/self", self.baseurl,);
+        let url = crate::url::join(
+                self.base.as_ref(),
+                format!("{}/tokens/self", self.baseurl,),
+            )
+            .map_err(Error::InvalidRequest)?;
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -566,7 +576,11 @@ Sends a `GET` request to `/tokens`
         ResponseValue<::std::vec::Vec<types::TokenResponse>>,
         Error<types::GenericTokenError>,
     > {
-        let url = format!("{}/tokens", self.baseurl,);
+        let url = crate::url::join(
+                self.base.as_ref(),
+                format!("{}/tokens", self.baseurl,),
+            )
+            .map_err(Error::InvalidRequest)?;
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -612,7 +626,11 @@ Arguments:
         ResponseValue<types::TokenCreatedResponse>,
         Error<types::GenericTokenError>,
     > {
-        let url = format!("{}/tokens", self.baseurl,);
+        let url = crate::url::join(
+                self.base.as_ref(),
+                format!("{}/tokens", self.baseurl,),
+            )
+            .map_err(Error::InvalidRequest)?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
         if let Some(value) = fastly_otp {
             header_map.append("Fastly-OTP", value.to_string().try_into()?);
@@ -658,7 +676,11 @@ Sends a `DELETE` request to `/tokens`
         &'a self,
         body: &'a crate::bulk::BulkRevokeRequest,
     ) -> Result<ResponseValue<()>, Error<types::GenericTokenError>> {
-        let url = format!("{}/tokens", self.baseurl,);
+        let url = crate::url::join(
+                self.base.as_ref(),
+                format!("{}/tokens", self.baseurl,),
+            )
+            .map_err(Error::InvalidRequest)?;
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -696,9 +718,13 @@ Arguments:
         &'a self,
         token_id: &'a str,
     ) -> Result<ResponseValue<types::TokenResponse>, Error<types::GenericTokenError>> {
-        let url = format!(
-            "{}/tokens/{}", self.baseurl, encode_path(& token_id.to_string()),
-        );
+        let url = crate::url::join(
+                self.base.as_ref(),
+                format!(
+                    "{}/tokens/{}", self.baseurl, encode_path(& token_id.to_string()),
+                ),
+            )
+            .map_err(Error::InvalidRequest)?;
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -736,9 +762,13 @@ Arguments:
         &'a self,
         token_id: &'a str,
     ) -> Result<ResponseValue<()>, Error<types::GenericTokenError>> {
-        let url = format!(
-            "{}/tokens/{}", self.baseurl, encode_path(& token_id.to_string()),
-        );
+        let url = crate::url::join(
+                self.base.as_ref(),
+                format!(
+                    "{}/tokens/{}", self.baseurl, encode_path(& token_id.to_string()),
+                ),
+            )
+            .map_err(Error::InvalidRequest)?;
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -781,10 +811,14 @@ Arguments:
         ResponseValue<::std::vec::Vec<types::TokenResponse>>,
         Error<types::GenericTokenError>,
     > {
-        let url = format!(
-            "{}/customer/{}/tokens", self.baseurl, encode_path(& customer_id
-            .to_string()),
-        );
+        let url = crate::url::join(
+                self.base.as_ref(),
+                format!(
+                    "{}/customer/{}/tokens", self.baseurl, encode_path(& customer_id
+                    .to_string()),
+                ),
+            )
+            .map_err(Error::InvalidRequest)?;
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -830,7 +864,11 @@ Arguments:
         ResponseValue<types::AutomationTokenList>,
         Error<types::GenericTokenError>,
     > {
-        let url = format!("{}/automation-tokens", self.baseurl,);
+        let url = crate::url::join(
+                self.base.as_ref(),
+                format!("{}/automation-tokens", self.baseurl,),
+            )
+            .map_err(Error::InvalidRequest)?;
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -876,7 +914,11 @@ Sends a `POST` request to `/automation-tokens`
         ResponseValue<types::AutomationTokenCreatedResponse>,
         Error<types::GenericTokenError>,
     > {
-        let url = format!("{}/automation-tokens", self.baseurl,);
+        let url = crate::url::join(
+                self.base.as_ref(),
+                format!("{}/automation-tokens", self.baseurl,),
+            )
+            .map_err(Error::InvalidRequest)?;
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -920,10 +962,14 @@ Arguments:
         ResponseValue<types::AutomationTokenResponse>,
         Error<types::GenericTokenError>,
     > {
-        let url = format!(
-            "{}/automation-tokens/{}", self.baseurl, encode_path(& automation_token_id
-            .to_string()),
-        );
+        let url = crate::url::join(
+                self.base.as_ref(),
+                format!(
+                    "{}/automation-tokens/{}", self.baseurl, encode_path(&
+                    automation_token_id.to_string()),
+                ),
+            )
+            .map_err(Error::InvalidRequest)?;
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -968,10 +1014,14 @@ Arguments:
         ResponseValue<types::AutomationTokenServices>,
         Error<types::GenericTokenError>,
     > {
-        let url = format!(
-            "{}/automation-tokens/{}/services", self.baseurl, encode_path(&
-            automation_token_id.to_string()),
-        );
+        let url = crate::url::join(
+                self.base.as_ref(),
+                format!(
+                    "{}/automation-tokens/{}/services", self.baseurl, encode_path(&
+                    automation_token_id.to_string()),
+                ),
+            )
+            .map_err(Error::InvalidRequest)?;
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -1011,7 +1061,8 @@ Sends a `POST` request to `/sudo`
         &'a self,
         body: &'a types::SudoRequest,
     ) -> Result<ResponseValue<types::SudoResponse>, Error<types::GenericTokenError>> {
-        let url = format!("{}/sudo", self.baseurl,);
+        let url = crate::url::join(self.base.as_ref(), format!("{}/sudo", self.baseurl,))
+            .map_err(Error::InvalidRequest)?;
         #[allow(unused_mut)]
         let mut request = self
             .client

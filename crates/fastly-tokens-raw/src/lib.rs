@@ -17,6 +17,8 @@
 //! * JSON responses are decoded by [`decode::json`] (validated as UTF-8 once, then
 //!   `serde_json::from_str`) instead of progenitor's `ResponseValue::from_response`
 //!   (string-by-string validation and a copy of the headers): the same results and errors;
+//! * request URLs are built from the base URL parsed once ([`url`]) instead of a string
+//!   reqwest parses whole on every call;
 //! * response bodies are capped at [`MAX_RESPONSE_BYTES`]: progenitor reads whole bodies into
 //!   memory, so a misbehaving server could otherwise make the client allocate without bound;
 //! * an error response (status 400 or more) whose body is not Fastly's JSON error (an HTML
@@ -48,6 +50,7 @@ pub mod bulk;
 pub mod decode;
 pub mod form;
 pub mod time;
+pub mod url;
 
 // Generated code: formatted by prettyplease, not rustfmt (output must depend only on the spec
 // and Cargo.lock). Lints are relaxed for it alone, each for a reason:
