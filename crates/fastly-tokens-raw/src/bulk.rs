@@ -16,13 +16,21 @@ const HEAD: &str = r#"{"data":["#;
 const ITEM_HEAD: &str = r#"{"type":"token","id":"#;
 const TAIL: &str = "]}";
 
-/// `{"data":[{"type":"token","id":"…"},…]}`, written once; the ids are kept too, in one
-/// buffer, for [`ids`](Self::ids).
+/// `{"data":[{"type":"token","id":"…"},…]}`, written once. [`ids`](Self::ids) reads the ids
+/// back from the document (each one's place is kept); an id that needed escaping (never a
+/// valid Fastly id) is also kept as given.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BulkRevokeRequest {
-    ids: String,
-    ends: Vec<usize>,
-    document: String,
+    document: bytes::Bytes,
+    /// Where each id is: in `document` (plain) or in `escaped` (as given).
+    spans: Vec<Span>,
+    escaped: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Span {
+    Document(usize, usize),
+    Escaped(usize, usize),
 }
 
 impl Default for BulkRevokeRequest {
@@ -36,58 +44,63 @@ impl BulkRevokeRequest {
     pub fn for_ids<'a>(ids: impl IntoIterator<Item = &'a str>) -> Self {
         let ids: Vec<&str> = ids.into_iter().collect();
         let bytes: usize = ids.iter().map(|id| id.len()).sum();
-        // Exact for ids without characters to escape (every valid id): one allocation each.
+        // Exact for ids without characters to escape (every valid id): one allocation.
         let per_id = ITEM_HEAD.len() + r#""},"#.len();
-        let mut body = Self {
-            ids: String::with_capacity(bytes),
-            ends: Vec::with_capacity(ids.len()),
-            document: String::with_capacity(HEAD.len() + bytes + ids.len() * per_id + TAIL.len()),
-        };
-        body.document.push_str(HEAD);
+        let mut document =
+            String::with_capacity(HEAD.len() + bytes + ids.len() * per_id + TAIL.len());
+        let mut spans = Vec::with_capacity(ids.len());
+        let mut escaped = String::new();
+        document.push_str(HEAD);
         for (n, id) in ids.into_iter().enumerate() {
-            body.ids.push_str(id);
-            body.ends.push(body.ids.len());
             if n > 0 {
-                body.document.push(',');
+                document.push(',');
             }
-            body.document.push_str(ITEM_HEAD);
-            push_json_string(&mut body.document, id);
-            body.document.push('}');
+            document.push_str(ITEM_HEAD);
+            if is_plain(id) {
+                document.push('"');
+                spans.push(Span::Document(document.len(), document.len() + id.len()));
+                document.push_str(id);
+                document.push('"');
+            } else {
+                // Serializing a `&str` to JSON cannot fail.
+                document.push_str(&serde_json::to_string(id).unwrap_or_else(|_| "\"\"".into()));
+                spans.push(Span::Escaped(escaped.len(), escaped.len() + id.len()));
+                escaped.push_str(id);
+            }
+            document.push('}');
         }
-        body.document.push_str(TAIL);
-        body
+        document.push_str(TAIL);
+        Self {
+            document: bytes::Bytes::from(document),
+            spans,
+            escaped,
+        }
     }
 
-    /// The document as the request body: what `bulk_revoke_tokens` sends.
-    pub fn json_body(&self) -> Vec<u8> {
-        self.document.clone().into_bytes()
+    /// The document as the request body: what `bulk_revoke_tokens` sends (shared, not copied).
+    pub fn json_body(&self) -> bytes::Bytes {
+        self.document.clone()
     }
 
     /// The ids, in order.
     pub fn ids(&self) -> impl Iterator<Item = &str> {
-        let starts = std::iter::once(0).chain(self.ends.iter().copied());
-        starts
-            .zip(self.ends.iter().copied())
-            .map(|(start, end)| &self.ids[start..end])
+        self.spans.iter().map(|span| match *span {
+            // The document is UTF-8 (built from `&str`s) and spans fall on id boundaries.
+            Span::Document(start, end) => {
+                std::str::from_utf8(&self.document[start..end]).unwrap_or_default()
+            }
+            Span::Escaped(start, end) => &self.escaped[start..end],
+        })
     }
 }
 
-/// `value` as a JSON string: copied as is when nothing in it needs escaping, else by
-/// serde_json.
-fn push_json_string(out: &mut String, value: &str) {
-    // Valid ids are letters and digits: the common case, checked first.
-    let plain = value.bytes().all(|b| b.is_ascii_alphanumeric())
+/// Nothing in `value` needs escaping in a JSON string. Valid ids are letters and digits: the
+/// common case, checked first.
+fn is_plain(value: &str) -> bool {
+    value.bytes().all(|b| b.is_ascii_alphanumeric())
         || value
             .bytes()
-            .all(|b| matches!(b, b' '..=b'~') && b != b'"' && b != b'\\');
-    if plain {
-        out.push('"');
-        out.push_str(value);
-        out.push('"');
-    } else {
-        // Serializing a `&str` to JSON cannot fail.
-        out.push_str(&serde_json::to_string(value).unwrap_or_else(|_| "\"\"".to_string()));
-    }
+            .all(|b| matches!(b, b' '..=b'~') && b != b'"' && b != b'\\')
 }
 
 struct Item<'a>(&'a str);
@@ -105,7 +118,7 @@ struct Items<'a>(&'a BulkRevokeRequest);
 
 impl Serialize for Items<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut seq = serializer.serialize_seq(Some(self.0.ends.len()))?;
+        let mut seq = serializer.serialize_seq(Some(self.0.spans.len()))?;
         for id in self.0.ids() {
             seq.serialize_element(&Item(id))?;
         }
@@ -161,7 +174,7 @@ mod tests {
         ] {
             let body = BulkRevokeRequest::for_ids(ids.iter().copied());
             assert_eq!(
-                String::from_utf8(body.json_body()).expect("utf-8"),
+                String::from_utf8(body.json_body().to_vec()).expect("utf-8"),
                 serde_json::to_string(&body).expect("serializes"),
             );
         }
