@@ -185,6 +185,19 @@ fn settings() -> GenerationSettings {
             },
             "crate::time::Timestamp",
             std::iter::empty(),
+        )
+        // Fix-up 10: plain strings decode into `CompactString`, which keeps up to 24 bytes
+        // inline: every id Fastly sends (22 characters), IP addresses, scope names and most
+        // user agents and token names, so decoding a token allocates for almost none of its
+        // fields. Allocation was the largest cost of decoding a list (4,300 instructions a
+        // token; measured in BENCHMARKS.md). Parameters stay `&str` (`str_parameters`).
+        .with_conversion(
+            schemars08::schema::SchemaObject {
+                instance_type: Some(schemars08::schema::InstanceType::String.into()),
+                ..Default::default()
+            },
+            "::compact_str::CompactString",
+            std::iter::empty(),
         );
     settings
 }
@@ -456,6 +469,51 @@ fn without_api_version(file: &mut syn::File) -> usize {
     removed
 }
 
+/// Part of fix-up 10: the conversion of plain strings to `CompactString` applies to path and
+/// query parameters too; operations keep taking `&str` there, which is what callers have.
+fn str_parameters(file: &mut syn::File) {
+    for item in &mut file.items {
+        let syn::Item::Impl(block) = item else {
+            continue;
+        };
+        for member in &mut block.items {
+            let syn::ImplItem::Fn(function) = member else {
+                continue;
+            };
+            for input in &mut function.sig.inputs {
+                if let syn::FnArg::Typed(arg) = input {
+                    compact_refs_to_str(&mut arg.ty);
+                }
+            }
+        }
+    }
+}
+
+/// `&CompactString` -> `&str`, also inside `Option<..>`.
+fn compact_refs_to_str(ty: &mut syn::Type) {
+    match ty {
+        syn::Type::Reference(reference) => {
+            if matches!(&*reference.elem, syn::Type::Path(p)
+                if p.path.segments.last().is_some_and(|s| s.ident == "CompactString"))
+            {
+                *reference.elem = syn::parse_quote!(str);
+            }
+        }
+        syn::Type::Path(path) => {
+            for segment in &mut path.path.segments {
+                if let syn::PathArguments::AngleBracketed(args) = &mut segment.arguments {
+                    for arg in &mut args.args {
+                        if let syn::GenericArgument::Type(inner) = arg {
+                            compact_refs_to_str(inner);
+                        }
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Fix-up 9: progenitor 0.15.1 formats every request URL as a string and reqwest parses it
 /// whole on every call (6,400 instructions, 7% of a small call; BENCHMARKS.md). The generated
 /// `Client` gets a `base: Option<reqwest::Url>`, parsed once in `new_with_client` by
@@ -464,6 +522,7 @@ fn without_api_version(file: &mut syn::File) -> usize {
 /// copies the parsed base and parses only the path (or the whole string, where that could
 /// differ). Returns the number of URLs rewritten; 0 if the struct or constructor is not found.
 fn with_parsed_base(file: &mut syn::File) -> usize {
+    str_parameters(file);
     let mut has_field = false;
     let mut has_constructor = false;
     let mut urls = 0;
@@ -501,11 +560,11 @@ fn with_parsed_base(file: &mut syn::File) -> usize {
                             && let Some(init) = &mut local.init
                             && matches!(&*init.expr, syn::Expr::Macro(m) if m.mac.path.is_ident("format"))
                         {
-                            let formatted = &init.expr;
-                            init.expr = Box::new(syn::parse_quote!(
+                            let formatted = init.expr.clone();
+                            *init.expr = syn::parse_quote!(
                                 crate::url::join(self.base.as_ref(), #formatted)
                                     .map_err(Error::InvalidRequest)?
-                            ));
+                            );
                             urls += 1;
                         }
                     }
@@ -745,6 +804,22 @@ mod tests {
             "every operation builds its URL from the base"
         );
         assert!(!out.contains("let url = format!"), "fix-up 9 missed one");
+    }
+
+    #[test]
+    fn strings_decode_inline_and_parameters_stay_str() {
+        let (spec, lock) = inputs();
+        let out = render(&spec, &lock).expect("generation succeeds");
+        assert!(out.contains("pub id: ::compact_str::CompactString,"));
+        assert!(
+            out.contains("token_id: &'a str,"),
+            "path parameters take &str"
+        );
+        assert!(
+            out.contains("fastly_otp: Option<&'a str>,"),
+            "header parameters take &str"
+        );
+        assert!(!out.contains("&'a ::compact_str::CompactString"));
     }
 
     #[test]

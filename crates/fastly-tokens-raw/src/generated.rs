@@ -60,32 +60,34 @@ recorded 2024). The timestamps are therefore plain strings here.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct AutomationTokenCreatedResponse {
         ///The secret to send as `Fastly-Key`. Returned only here.
-        pub access_token: ::std::string::String,
+        pub access_token: ::compact_str::CompactString,
         ///RFC 3339.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub created_at: ::std::option::Option<::std::string::String>,
+        pub created_at: ::std::option::Option<::compact_str::CompactString>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub customer_id: ::std::option::Option<::std::string::String>,
+        pub customer_id: ::std::option::Option<::compact_str::CompactString>,
         ///RFC 3339, `""` or `null` (never expires).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub expires_at: ::std::option::Option<::std::string::String>,
-        pub id: ::std::string::String,
+        pub expires_at: ::std::option::Option<::compact_str::CompactString>,
+        pub id: ::compact_str::CompactString,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub ip: ::std::option::Option<::std::string::String>,
+        pub ip: ::std::option::Option<::compact_str::CompactString>,
         ///RFC 3339, `""` or `0001-01-01T00:00:00Z` (unset).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub last_used_at: ::std::option::Option<::std::string::String>,
-        pub name: ::std::string::String,
+        pub last_used_at: ::std::option::Option<::compact_str::CompactString>,
+        pub name: ::compact_str::CompactString,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub role: ::std::option::Option<AutomationRole>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub scope: ::std::option::Option<TokenScope>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub services: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        pub services: ::std::option::Option<
+            ::std::vec::Vec<::compact_str::CompactString>,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tls_access: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub user_agent: ::std::option::Option<::std::string::String>,
+        pub user_agent: ::std::option::Option<::compact_str::CompactString>,
     }
     ///One page of automation tokens.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -98,73 +100,77 @@ recorded 2024). The timestamps are therefore plain strings here.
     pub struct AutomationTokenListItem {
         ///Always empty outside the create response.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub access_token: ::std::option::Option<::std::string::String>,
+        pub access_token: ::std::option::Option<::compact_str::CompactString>,
         pub created_at: crate::time::Timestamp,
         ///The user who created the token.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub creator_id: ::std::option::Option<::std::string::String>,
+        pub creator_id: ::std::option::Option<::compact_str::CompactString>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub customer_id: ::std::option::Option<::std::string::String>,
+        pub customer_id: ::std::option::Option<::compact_str::CompactString>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub expires_at: ::std::option::Option<crate::time::Timestamp>,
-        pub id: ::std::string::String,
+        pub id: ::compact_str::CompactString,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub ip: ::std::option::Option<::std::string::String>,
+        pub ip: ::std::option::Option<::compact_str::CompactString>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub last_used_at: ::std::option::Option<crate::time::Timestamp>,
-        pub name: ::std::string::String,
+        pub name: ::compact_str::CompactString,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub role: ::std::option::Option<AutomationRole>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub scopes: ::std::option::Option<TokenScope>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub service_id: ::std::option::Option<::std::string::String>,
+        pub service_id: ::std::option::Option<::compact_str::CompactString>,
         ///Service ids the token is limited to; empty or `null` means every service.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub services: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        pub services: ::std::option::Option<
+            ::std::vec::Vec<::compact_str::CompactString>,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sudo_expires_at: ::std::option::Option<crate::time::Timestamp>,
         ///Whether the token may manage TLS.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tls_access: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub user_agent: ::std::option::Option<::std::string::String>,
+        pub user_agent: ::std::option::Option<::compact_str::CompactString>,
     }
     ///An automation token as `GET /automation-tokens/{id}` returns it (`scope`, no `customer_id`, `creator_id` or `tls_access`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct AutomationTokenResponse {
         ///Always empty outside the create response.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub access_token: ::std::option::Option<::std::string::String>,
+        pub access_token: ::std::option::Option<::compact_str::CompactString>,
         pub created_at: crate::time::Timestamp,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub expires_at: ::std::option::Option<crate::time::Timestamp>,
-        pub id: ::std::string::String,
+        pub id: ::compact_str::CompactString,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub ip: ::std::option::Option<::std::string::String>,
+        pub ip: ::std::option::Option<::compact_str::CompactString>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub last_used_at: ::std::option::Option<crate::time::Timestamp>,
-        pub name: ::std::string::String,
+        pub name: ::compact_str::CompactString,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub role: ::std::option::Option<AutomationRole>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub scope: ::std::option::Option<TokenScope>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub services: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        pub services: ::std::option::Option<
+            ::std::vec::Vec<::compact_str::CompactString>,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub user_agent: ::std::option::Option<::std::string::String>,
+        pub user_agent: ::std::option::Option<::compact_str::CompactString>,
     }
     ///`AutomationTokenServices`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct AutomationTokenServices {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub data: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        pub data: ::std::option::Option<::std::vec::Vec<::compact_str::CompactString>>,
     }
     ///`BulkRevokeItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(deny_unknown_fields)]
     pub struct BulkRevokeItem {
-        pub id: ::std::string::String,
+        pub id: ::compact_str::CompactString,
         #[serde(rename = "type")]
         pub type_: BulkRevokeItemType,
     }
@@ -224,13 +230,13 @@ recorded 2024). The timestamps are therefore plain strings here.
     pub struct CreateAutomationTokenRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub expires_at: ::std::option::Option<crate::time::Timestamp>,
-        pub name: ::std::string::String,
+        pub name: ::compact_str::CompactString,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub role: ::std::option::Option<AutomationRole>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub scope: ::std::option::Option<TokenScope>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub services: ::std::vec::Vec<::std::string::String>,
+        pub services: ::std::vec::Vec<::compact_str::CompactString>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tls_access: ::std::option::Option<bool>,
     }
@@ -239,11 +245,11 @@ recorded 2024). The timestamps are therefore plain strings here.
     pub struct GenericTokenError {
         ///Machine-readable reason on some 400s, e.g. `2fa.verify`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub code: ::std::option::Option<::std::string::String>,
+        pub code: ::std::option::Option<::compact_str::CompactString>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub detail: ::std::option::Option<::std::string::String>,
+        pub detail: ::std::option::Option<::compact_str::CompactString>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub msg: ::std::option::Option<::std::string::String>,
+        pub msg: ::std::option::Option<::compact_str::CompactString>,
     }
     ///`PaginationMeta`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -263,7 +269,7 @@ recorded 2024). The timestamps are therefore plain strings here.
     #[serde(deny_unknown_fields)]
     pub struct SudoRequest {
         pub password: ::std::string::String,
-        pub username: ::std::string::String,
+        pub username: ::compact_str::CompactString,
     }
     ///`SudoResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -274,64 +280,64 @@ recorded 2024). The timestamps are therefore plain strings here.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct TokenCreatedResponse {
         ///The secret to send as `Fastly-Key`. 32 characters of the URL-safe base64 alphabet. Returned only here.
-        pub access_token: ::std::string::String,
+        pub access_token: ::compact_str::CompactString,
         pub created_at: crate::time::Timestamp,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub customer_id: ::std::option::Option<::std::string::String>,
+        pub customer_id: ::std::option::Option<::compact_str::CompactString>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub deleted_at: ::std::option::Option<crate::time::Timestamp>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub expires_at: ::std::option::Option<crate::time::Timestamp>,
-        pub id: ::std::string::String,
+        pub id: ::compact_str::CompactString,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub ip: ::std::option::Option<::std::string::String>,
+        pub ip: ::std::option::Option<::compact_str::CompactString>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub last_used_at: ::std::option::Option<crate::time::Timestamp>,
-        pub name: ::std::string::String,
+        pub name: ::compact_str::CompactString,
         pub scope: TokenScope,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub scopes: ::std::vec::Vec<::std::string::String>,
+        pub scopes: ::std::vec::Vec<::compact_str::CompactString>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub service_id: ::std::option::Option<::std::string::String>,
+        pub service_id: ::std::option::Option<::compact_str::CompactString>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub services: ::std::vec::Vec<::std::string::String>,
+        pub services: ::std::vec::Vec<::compact_str::CompactString>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sudo_expires_at: ::std::option::Option<crate::time::Timestamp>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated_at: ::std::option::Option<crate::time::Timestamp>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub user_agent: ::std::option::Option<::std::string::String>,
-        pub user_id: ::std::string::String,
+        pub user_agent: ::std::option::Option<::compact_str::CompactString>,
+        pub user_id: ::compact_str::CompactString,
     }
     ///A token as the GET operations return it. Unknown fields may appear and must be ignored.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct TokenResponse {
         pub created_at: crate::time::Timestamp,
-        pub customer_id: ::std::string::String,
+        pub customer_id: ::compact_str::CompactString,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub deleted_at: ::std::option::Option<crate::time::Timestamp>,
         ///`null` for a token that never expires.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub expires_at: ::std::option::Option<crate::time::Timestamp>,
         ///Alphanumeric (base62) token id.
-        pub id: ::std::string::String,
+        pub id: ::compact_str::CompactString,
         ///Address the token was last used from.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub ip: ::std::option::Option<::std::string::String>,
+        pub ip: ::std::option::Option<::compact_str::CompactString>,
         ///`null` for a token never used.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub last_used_at: ::std::option::Option<crate::time::Timestamp>,
-        pub name: ::std::string::String,
+        pub name: ::compact_str::CompactString,
         pub scope: TokenScope,
         ///The same scopes as `scope`, as a list.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub scopes: ::std::vec::Vec<::std::string::String>,
+        pub scopes: ::std::vec::Vec<::compact_str::CompactString>,
         ///Legacy single service; with several services it holds one of them. `null` when unrestricted.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub service_id: ::std::option::Option<::std::string::String>,
+        pub service_id: ::std::option::Option<::compact_str::CompactString>,
         ///Service ids the token is limited to; empty means every service.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub services: ::std::vec::Vec<::std::string::String>,
+        pub services: ::std::vec::Vec<::compact_str::CompactString>,
         ///Non-null only for browser sessions in sudo mode.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sudo_expires_at: ::std::option::Option<crate::time::Timestamp>,
@@ -339,8 +345,8 @@ recorded 2024). The timestamps are therefore plain strings here.
         pub updated_at: ::std::option::Option<crate::time::Timestamp>,
         ///User agent that last used the token.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub user_agent: ::std::option::Option<::std::string::String>,
-        pub user_id: ::std::string::String,
+        pub user_agent: ::std::option::Option<::compact_str::CompactString>,
+        pub user_id: ::compact_str::CompactString,
     }
     /**Space-delimited list of scopes, e.g. `purge_select global:read`. Known
 values: `global`, `purge_select`, `purge_all`, `global:read`. Not an

@@ -17,13 +17,16 @@ use crate::ids::{AutomationTokenId, CustomerId, ServiceId, TokenId, UserId};
 use crate::model::{CreatedToken, ScopeSet, Token};
 use crate::ratelimit::RateLimit;
 
+/// How the raw crate decodes strings (inline up to 24 bytes), kept as is in the model.
+pub(crate) type Text = compact_str::CompactString;
+
 pub(crate) type RawError = fastly_tokens_raw::Error<raw::GenericTokenError>;
 
 fn id<T>(
     operation: &'static str,
     field: &str,
-    value: String,
-    make: fn(String) -> Result<T, Error>,
+    value: Text,
+    make: fn(Text) -> Result<T, Error>,
 ) -> Result<T, Error> {
     let len = value.len();
     // The value is not quoted: it came from the server and could be anything.
@@ -40,35 +43,35 @@ fn id<T>(
 /// Service ids as Fastly lists them, validated.
 pub(crate) fn service_list(
     operation: &'static str,
-    values: Vec<String>,
+    values: Vec<Text>,
 ) -> Result<Vec<ServiceId>, Error> {
     service_ids(operation, values)
 }
 
-fn service_ids(operation: &'static str, values: Vec<String>) -> Result<Vec<ServiceId>, Error> {
+fn service_ids(operation: &'static str, values: Vec<Text>) -> Result<Vec<ServiceId>, Error> {
     values
         .into_iter()
-        .map(|v| id(operation, "services", v, ServiceId::new))
+        .map(|v| id(operation, "services", v, ServiceId::from_text))
         .collect()
 }
 
 /// The fields both raw token types share, so one function builds a [`Token`] from either.
 struct Fields {
-    id: String,
-    user_id: String,
-    customer_id: Option<String>,
-    name: String,
+    id: Text,
+    user_id: Text,
+    customer_id: Option<Text>,
+    name: Text,
     scope: raw::TokenScope,
-    services: Vec<String>,
-    service_id: Option<String>,
+    services: Vec<Text>,
+    service_id: Option<Text>,
     created_at: chrono::DateTime<chrono::Utc>,
     updated_at: Option<chrono::DateTime<chrono::Utc>>,
     deleted_at: Option<chrono::DateTime<chrono::Utc>>,
     last_used_at: Option<chrono::DateTime<chrono::Utc>>,
     expires_at: Option<chrono::DateTime<chrono::Utc>>,
     sudo_expires_at: Option<chrono::DateTime<chrono::Utc>>,
-    ip: Option<String>,
-    user_agent: Option<String>,
+    ip: Option<Text>,
+    user_agent: Option<Text>,
 }
 
 macro_rules! fields {
@@ -96,18 +99,18 @@ macro_rules! fields {
 
 fn build(operation: &'static str, t: Fields) -> Result<Token, Error> {
     Ok(Token {
-        id: id(operation, "id", t.id, TokenId::new)?,
-        user_id: id(operation, "user_id", t.user_id, UserId::new)?,
+        id: id(operation, "id", t.id, TokenId::from_text)?,
+        user_id: id(operation, "user_id", t.user_id, UserId::from_text)?,
         customer_id: t
             .customer_id
-            .map(|c| id(operation, "customer_id", c, CustomerId::new))
+            .map(|c| id(operation, "customer_id", c, CustomerId::from_text))
             .transpose()?,
         name: t.name,
         scope: ScopeSet::from_string(t.scope.0),
         services: service_ids(operation, t.services)?,
         service_id: t
             .service_id
-            .map(|s| id(operation, "service_id", s, ServiceId::new))
+            .map(|s| id(operation, "service_id", s, ServiceId::from_text))
             .transpose()?,
         created_at: t.created_at,
         updated_at: t.updated_at,
@@ -203,8 +206,9 @@ pub(crate) fn created(
     match answer.into_inner() {
         CreateAnswer::Token(t) => {
             let mut t = *t;
-            let access_token = secrecy::SecretString::from(std::mem::take(&mut t.access_token));
-            let token_id = TokenId::new(t.id.clone()).ok();
+            let access_token =
+                secrecy::SecretString::from(std::mem::take(&mut t.access_token).into_string());
+            let token_id = TokenId::from_text(t.id.clone()).ok();
             match build(OP, fields!(t, |c| c)) {
                 Ok(token) => Ok(CreatedToken {
                     token,
@@ -247,18 +251,18 @@ pub(crate) fn automation_item(
     t: raw::AutomationTokenListItem,
 ) -> Result<AutomationToken, Error> {
     Ok(AutomationToken {
-        id: id(operation, "id", t.id, AutomationTokenId::new)?,
+        id: id(operation, "id", t.id, AutomationTokenId::from_text)?,
         name: t.name,
         role: t.role.map(|r| Role::from_wire(r.0)),
         scope: ScopeSet::from_string(t.scopes.map(|s| s.0).unwrap_or_default()),
         services: service_ids(operation, t.services.unwrap_or_default())?,
         customer_id: t
             .customer_id
-            .map(|c| id(operation, "customer_id", c, CustomerId::new))
+            .map(|c| id(operation, "customer_id", c, CustomerId::from_text))
             .transpose()?,
         creator_id: t
             .creator_id
-            .map(|c| id(operation, "creator_id", c, UserId::new))
+            .map(|c| id(operation, "creator_id", c, UserId::from_text))
             .transpose()?,
         created_at: t.created_at.0,
         last_used_at: t.last_used_at.map(|t| t.0).filter(|t| !is_unset_time(t)),
@@ -268,7 +272,7 @@ pub(crate) fn automation_item(
         tls_access: t.tls_access,
         service_id: t
             .service_id
-            .map(|s| id(operation, "service_id", s, ServiceId::new))
+            .map(|s| id(operation, "service_id", s, ServiceId::from_text))
             .transpose()?,
         sudo_expires_at: t.sudo_expires_at.map(|t| t.0).filter(|t| !is_unset_time(t)),
     })
@@ -281,7 +285,7 @@ pub(crate) fn automation_token(
     t: raw::AutomationTokenResponse,
 ) -> Result<AutomationToken, Error> {
     Ok(AutomationToken {
-        id: id(operation, "id", t.id, AutomationTokenId::new)?,
+        id: id(operation, "id", t.id, AutomationTokenId::from_text)?,
         name: t.name,
         role: t.role.map(|r| Role::from_wire(r.0)),
         scope: ScopeSet::from_string(t.scope.map(|s| s.0).unwrap_or_default()),
@@ -303,7 +307,7 @@ pub(crate) fn automation_token(
 fn sentinel_time(
     operation: &'static str,
     field: &str,
-    value: Option<String>,
+    value: Option<Text>,
 ) -> Result<Option<chrono::DateTime<chrono::Utc>>, Error> {
     let Some(value) = non_empty(value) else {
         return Ok(None);
@@ -335,8 +339,9 @@ pub(crate) fn created_automation(
         }
     };
     let mut t = t;
-    let access_token = secrecy::SecretString::from(std::mem::take(&mut t.access_token));
-    let token_id = TokenId::new(t.id.clone()).ok();
+    let access_token =
+        secrecy::SecretString::from(std::mem::take(&mut t.access_token).into_string());
+    let token_id = TokenId::from_text(t.id.clone()).ok();
     let build = |t: raw::AutomationTokenCreatedResponse| -> Result<AutomationToken, Error> {
         let created_at = sentinel_time(OP, "created_at", t.created_at)?.ok_or_else(|| {
             Error::Decode(DecodeError::new(
@@ -347,14 +352,14 @@ pub(crate) fn created_automation(
             ))
         })?;
         Ok(AutomationToken {
-            id: id(OP, "id", t.id, AutomationTokenId::new)?,
+            id: id(OP, "id", t.id, AutomationTokenId::from_text)?,
             name: t.name,
             role: t.role.map(|r| Role::from_wire(r.0)),
             scope: ScopeSet::from_string(t.scope.map(|s| s.0).unwrap_or_default()),
             services: service_ids(OP, t.services.unwrap_or_default())?,
             customer_id: t
                 .customer_id
-                .map(|c| id(OP, "customer_id", c, CustomerId::new))
+                .map(|c| id(OP, "customer_id", c, CustomerId::from_text))
                 .transpose()?,
             creator_id: None,
             created_at,
@@ -559,9 +564,9 @@ pub(crate) async fn error(op: Op, auth: Auth, e: RawError, limits: Limits, attem
             Error::from(ApiError {
                 operation,
                 status,
-                message: body.msg,
-                detail: body.detail,
-                code: body.code,
+                message: body.msg.map(Text::into_string),
+                detail: body.detail.map(Text::into_string),
+                code: body.code.map(Text::into_string),
                 rate_limit,
                 redirect_to: None,
                 auth,
@@ -631,7 +636,11 @@ async fn unexpected(
         ));
     }
     let (message, detail, code) = match fastly_tokens_raw::fastly_error(&body) {
-        Some(p) => (p.msg, p.detail, p.code),
+        Some(p) => (
+            p.msg.map(Text::into_string),
+            p.detail.map(Text::into_string),
+            p.code.map(Text::into_string),
+        ),
         None => (None, None, None),
     };
     Error::from(ApiError {

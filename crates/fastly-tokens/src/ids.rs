@@ -7,6 +7,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use compact_str::CompactString;
+
 use crate::error::InvalidInput;
 
 /// Longest id accepted. Real ids are 21-22 characters; this leaves room without allowing
@@ -59,7 +61,7 @@ macro_rules! id_type {
         /// 1-64 ASCII letters and digits, and the literal `self`.
         #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
         #[serde(transparent)]
-        pub struct $name(String);
+        pub struct $name(CompactString);
 
         impl $name {
             /// Validates and wraps an id.
@@ -69,7 +71,12 @@ macro_rules! id_type {
             /// [`Error::InvalidInput`](crate::Error::InvalidInput) when the value is empty,
             /// too long, not ASCII alphanumeric, or `self`.
             pub fn new(value: impl Into<String>) -> Result<Self, crate::Error> {
-                let value = value.into();
+                Self::from_text(CompactString::from(value.into()))
+            }
+
+            /// Validates and wraps an id decoded by the raw crate (no copy: ids are short
+            /// enough to live inline).
+            pub(crate) fn from_text(value: CompactString) -> Result<Self, crate::Error> {
                 validate($kind, &value)?;
                 Ok(Self(value))
             }
@@ -131,7 +138,7 @@ macro_rules! id_type {
 
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = String::deserialize(d)?;
+                let s = CompactString::deserialize(d)?;
                 validate($kind, &s).map_err(serde::de::Error::custom)?;
                 Ok(Self(s))
             }

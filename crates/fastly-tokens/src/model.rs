@@ -42,12 +42,24 @@ impl Scope {
     }
 
     fn from_wire(s: &str) -> Self {
+        Scope::known(s)
+            .cloned()
+            .unwrap_or_else(|| Scope::Other(s.to_string()))
+    }
+
+    /// A scope this version knows, as a `'static` value (so a [`ScopeSet`] of known scopes
+    /// stores nothing but its string).
+    fn known(s: &str) -> Option<&'static Scope> {
+        static GLOBAL: Scope = Scope::Global;
+        static GLOBAL_READ: Scope = Scope::GlobalRead;
+        static PURGE_SELECT: Scope = Scope::PurgeSelect;
+        static PURGE_ALL: Scope = Scope::PurgeAll;
         match s {
-            "global" => Scope::Global,
-            "global:read" => Scope::GlobalRead,
-            "purge_select" => Scope::PurgeSelect,
-            "purge_all" => Scope::PurgeAll,
-            other => Scope::Other(other.to_string()),
+            "global" => Some(&GLOBAL),
+            "global:read" => Some(&GLOBAL_READ),
+            "purge_select" => Some(&PURGE_SELECT),
+            "purge_all" => Some(&PURGE_ALL),
+            _ => None,
         }
     }
 }
@@ -107,10 +119,32 @@ impl Scope {
 /// assert!(!set.is_read_only());
 /// assert_eq!(set.to_string(), "purge_select global:read");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone)]
 pub struct ScopeSet {
     raw: String,
-    scopes: Vec<Scope>,
+    /// The scopes this version does not know, in order; known ones are read from `raw` as
+    /// needed. Nearly every token has only known scopes, so decoding one allocates nothing
+    /// here (a `Vec` of every scope was an allocation per decoded token).
+    unknown: Vec<Scope>,
+    /// The scopes a caller built the set from ([`from_scopes`](Self::from_scopes)), kept as
+    /// given so that [`check`](Self::check) sees a scope with a space in it, not the two
+    /// words it would smuggle. `None` for sets parsed from a string.
+    given: Option<Vec<Scope>>,
+}
+
+/// Two sets are equal when their wire strings are: that is what Fastly receives.
+impl PartialEq for ScopeSet {
+    fn eq(&self, other: &Self) -> bool {
+        self.raw == other.raw
+    }
+}
+
+impl Eq for ScopeSet {}
+
+impl std::hash::Hash for ScopeSet {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.raw.hash(state);
+    }
 }
 
 impl ScopeSet {
@@ -122,8 +156,16 @@ impl ScopeSet {
 
     /// [`parse`](Self::parse) for an owned string, without copying it (decoding uses this).
     pub(crate) fn from_string(raw: String) -> Self {
-        let scopes = raw.split_whitespace().map(Scope::from_wire).collect();
-        Self { raw, scopes }
+        let unknown = raw
+            .split_whitespace()
+            .filter(|w| Scope::known(w).is_none())
+            .map(|w| Scope::Other(w.to_string()))
+            .collect();
+        Self {
+            raw,
+            unknown,
+            given: None,
+        }
     }
 
     /// A set from individual scopes, printed space-separated.
@@ -134,33 +176,43 @@ impl ScopeSet {
             .map(Scope::as_str)
             .collect::<Vec<_>>()
             .join(" ");
-        Self { raw, scopes }
+        Self {
+            given: Some(scopes),
+            ..Self::from_string(raw)
+        }
     }
 
     /// The scopes, in the order Fastly sent them.
     pub fn iter(&self) -> impl Iterator<Item = &Scope> {
-        self.scopes.iter()
+        let mut unknown = self.unknown.iter();
+        self.raw
+            .split_whitespace()
+            .filter_map(move |w| match Scope::known(w) {
+                Some(known) => Some(known),
+                // The unknown ones were collected from the same words in the same order.
+                None => unknown.next(),
+            })
     }
 
     /// Number of scopes.
     pub fn len(&self) -> usize {
-        self.scopes.len()
+        self.raw.split_whitespace().count()
     }
 
     /// No scope at all (an empty `scope` string).
     pub fn is_empty(&self) -> bool {
-        self.scopes.is_empty()
+        self.raw.split_whitespace().next().is_none()
     }
 
     /// Whether the set contains `scope`.
     pub fn contains(&self, scope: &Scope) -> bool {
-        self.scopes.contains(scope)
+        self.iter().any(|s| s == scope)
     }
 
     /// Only `global:read`: the token cannot change anything. Unknown scopes make this `false`,
     /// because they might grant writes.
     pub fn is_read_only(&self) -> bool {
-        !self.scopes.is_empty() && self.scopes.iter().all(|s| *s == Scope::GlobalRead)
+        !self.is_empty() && self.iter().all(|s| *s == Scope::GlobalRead)
     }
 
     /// Has the `global` scope (full access).
@@ -170,14 +222,13 @@ impl ScopeSet {
 
     /// May purge (`global`, `purge_all` or `purge_select`).
     pub fn can_purge(&self) -> bool {
-        self.scopes
-            .iter()
+        self.iter()
             .any(|s| matches!(s, Scope::Global | Scope::PurgeAll | Scope::PurgeSelect))
     }
 
     /// Scopes this version does not know.
     pub fn unknown(&self) -> impl Iterator<Item = &str> {
-        self.scopes.iter().filter_map(|s| match s {
+        self.unknown.iter().filter_map(|s| match s {
             Scope::Other(o) => Some(o.as_str()),
             _ => None,
         })
@@ -192,19 +243,22 @@ impl ScopeSet {
     /// the wire string is exactly the scopes joined by single spaces (so a set parsed from a
     /// string with tabs or control characters is refused rather than sent as is).
     pub(crate) fn check(&self) -> Result<(), crate::error::InvalidInput> {
-        if self.scopes.is_empty() {
+        let scopes: Vec<&Scope> = match &self.given {
+            Some(given) => given.iter().collect(),
+            None => self.iter().collect(),
+        };
+        if scopes.is_empty() {
             return Err(crate::error::InvalidInput::new(
                 "scopes",
                 "the list is empty; name at least one scope (Fastly would default to `global`)",
             ));
         }
-        for scope in &self.scopes {
+        for scope in &scopes {
             scope.check()?;
         }
-        let joined = self
-            .scopes
+        let joined = scopes
             .iter()
-            .map(Scope::as_str)
+            .map(|s| s.as_str())
             .collect::<Vec<_>>()
             .join(" ");
         if joined != self.raw {
@@ -259,7 +313,8 @@ pub struct Token {
     pub(crate) id: TokenId,
     pub(crate) user_id: UserId,
     pub(crate) customer_id: Option<CustomerId>,
-    pub(crate) name: String,
+    #[cfg_attr(feature = "schemars", schemars(with = "String"))]
+    pub(crate) name: crate::convert::Text,
     pub(crate) scope: ScopeSet,
     pub(crate) services: Vec<ServiceId>,
     pub(crate) service_id: Option<ServiceId>,
@@ -269,8 +324,10 @@ pub struct Token {
     pub(crate) last_used_at: Option<DateTime<Utc>>,
     pub(crate) expires_at: Option<DateTime<Utc>>,
     pub(crate) sudo_expires_at: Option<DateTime<Utc>>,
-    pub(crate) ip: Option<String>,
-    pub(crate) user_agent: Option<String>,
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
+    pub(crate) ip: Option<crate::convert::Text>,
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
+    pub(crate) user_agent: Option<crate::convert::Text>,
 }
 
 impl Token {

@@ -121,14 +121,10 @@ impl<'a> CreateAutomationTokenBuilder<'a> {
             }
         }
         let body = fastly_tokens_raw::types::CreateAutomationTokenRequest {
-            name: self.name,
+            name: self.name.into(),
             role: self.role.map(|r| r.as_str().to_string().into()),
             scope: Some(scopes.as_str().to_string().into()),
-            services: self
-                .services
-                .iter()
-                .map(|s| s.as_str().to_string())
-                .collect(),
+            services: self.services.iter().map(|s| s.as_str().into()).collect(),
             expires_at: self.expires_at.map(Into::into),
             tls_access: self.tls_access,
         };

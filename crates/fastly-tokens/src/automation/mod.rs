@@ -287,8 +287,8 @@ impl Client {
         }
         let raw = self.keyed()?;
         let mut form = raw::SudoRequest {
-            username: username.to_string(),
-            password: password.expose_secret().to_string(),
+            username: username.into(),
+            password: password.expose_secret().into(),
         };
         let result = self
             .run(

@@ -116,7 +116,8 @@ impl schemars::JsonSchema for Role {
 #[non_exhaustive]
 pub struct AutomationToken {
     pub(crate) id: AutomationTokenId,
-    pub(crate) name: String,
+    #[cfg_attr(feature = "schemars", schemars(with = "String"))]
+    pub(crate) name: crate::convert::Text,
     pub(crate) role: Option<Role>,
     pub(crate) scope: ScopeSet,
     pub(crate) services: Vec<ServiceId>,
@@ -125,8 +126,10 @@ pub struct AutomationToken {
     pub(crate) created_at: DateTime<Utc>,
     pub(crate) last_used_at: Option<DateTime<Utc>>,
     pub(crate) expires_at: Option<DateTime<Utc>>,
-    pub(crate) ip: Option<String>,
-    pub(crate) user_agent: Option<String>,
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
+    pub(crate) ip: Option<crate::convert::Text>,
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
+    pub(crate) user_agent: Option<crate::convert::Text>,
     pub(crate) tls_access: Option<bool>,
     pub(crate) service_id: Option<ServiceId>,
     pub(crate) sudo_expires_at: Option<DateTime<Utc>>,
@@ -236,6 +239,6 @@ pub(crate) fn is_unset_time(t: &DateTime<Utc>) -> bool {
 }
 
 /// `""` and absent are the same "unset" for strings of a create answer.
-pub(crate) fn non_empty(s: Option<String>) -> Option<String> {
+pub(crate) fn non_empty(s: Option<crate::convert::Text>) -> Option<crate::convert::Text> {
     s.filter(|s| !s.is_empty())
 }
