@@ -15,16 +15,47 @@ use crate::error::InvalidInput;
 /// arbitrarily large path segments.
 const MAX_ID_LEN: usize = 64;
 
-/// Whether every byte is an ASCII letter or digit. Each byte is looked at once, with no early
-/// exit, so the compiler checks 16 or 32 bytes per instruction (an early-exit `all` went byte by
-/// byte: 200 instructions per 22-character id, 1,000 per decoded token; measured with
-/// `cargo xtask bench --instructions`). Ids are at most 64 bytes, so a failing one costs no more.
+/// ASCII letters and digits, by byte value (the last bytes of [`alphanumeric`]).
+static ALPHANUMERIC: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    table
+};
+
+/// Whether every byte is an ASCII letter or digit (every decoded token runs this five
+/// times). Eight bytes at a time: a byte is a letter or digit when its high bit is clear and,
+/// with the case bit set, it falls in `0-9` or `a-z`, tested for all eight at once with carries
+/// that stop at each byte's high bit. The rest goes through a table. Measured with `cargo xtask
+/// bench --instructions` per 22-character id: an early-exit `all(is_ascii_alphanumeric)` 200
+/// instructions, a branch-free fold 137, a table 110, this about 45.
 fn alphanumeric(value: &str) -> bool {
-    value.bytes().fold(true, |ok, b| {
-        let letter = (b | 0x20).wrapping_sub(b'a') < 26;
-        let digit = b.wrapping_sub(b'0') < 10;
-        ok & (letter | digit)
-    })
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // High bit of each byte set where that byte (high bit clear) is >= `lo`, resp. > `hi`.
+    let at_least = |x: u64, lo: u8| x + ONES * u64::from(0x80 - lo);
+    let above = |x: u64, hi: u8| x + ONES * u64::from(0x7f - hi);
+    let bytes = value.as_bytes();
+    let mut chunks = bytes.chunks_exact(8);
+    let mut ok = true;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        let ascii = w & HIGH == 0;
+        let low7 = w & !HIGH;
+        let folded = low7 | (ONES * 0x20);
+        let digit = at_least(low7, b'0') & !above(low7, b'9');
+        let letter = at_least(folded, b'a') & !above(folded, b'z');
+        ok &= ascii & ((digit | letter) & HIGH == HIGH);
+    }
+    chunks
+        .remainder()
+        .iter()
+        .fold(ok, |ok, &b| ok & ALPHANUMERIC[usize::from(b)])
 }
 
 fn validate(kind: &'static str, value: &str) -> Result<(), InvalidInput> {
@@ -189,7 +220,7 @@ mod tests {
     #[test]
     fn alphanumeric_agrees_with_std_for_every_byte_and_position() {
         for b in 0..=255u8 {
-            for at in [0, 5, 21] {
+            for at in [0, 5, 7, 8, 13, 15, 16, 21] {
                 let mut bytes = b"2j1hEyxXOEqYaSipeZHaW4".to_vec();
                 bytes[at] = b;
                 // Non-UTF-8 bytes cannot be in a `str`; the check works on bytes anyway.
