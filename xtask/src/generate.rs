@@ -175,6 +175,20 @@ fn settings() -> GenerationSettings {
             "crate::bulk::BulkRevokeRequest",
             std::iter::empty(),
         )
+        // Fix-up 11: the two named string schemas (a token's space-delimited scopes, an
+        // automation token's role) decode into `CompactString` too, not into a newtype around
+        // a `String`: "global", "engineer" and most scope strings fit inline, so decoding a
+        // token allocates nothing for them.
+        .with_replacement(
+            "TokenScope",
+            "::compact_str::CompactString",
+            std::iter::empty(),
+        )
+        .with_replacement(
+            "AutomationRole",
+            "::compact_str::CompactString",
+            std::iter::empty(),
+        )
         // Fix-up 4: `date-time` strings decode into the raw crate's `Timestamp`, whose RFC 3339
         // fast path costs a fraction of chrono's generic parser (measured in BENCHMARKS.md).
         .with_conversion(

@@ -8,50 +8,6 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    /**The role the token acts with. Known values: `engineer`, `billing`,
-`user` (and, in Fastly's newest SDK, `tls_admin`, `tls_viewer` and
-Next-Gen WAF roles). Not an enum: new roles may appear.
-*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    #[serde(transparent)]
-    pub struct AutomationRole(pub ::std::string::String);
-    impl ::std::ops::Deref for AutomationRole {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<AutomationRole> for ::std::string::String {
-        fn from(value: AutomationRole) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<::std::string::String> for AutomationRole {
-        fn from(value: ::std::string::String) -> Self {
-            Self(value)
-        }
-    }
-    impl ::std::fmt::Display for AutomationRole {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            self.0.fmt(f)
-        }
-    }
-    impl ::std::str::FromStr for AutomationRole {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(Self(value.to_string()))
-        }
-    }
     /**The created automation token with its secret. Unset values come back as
 sentinels rather than `null`: `""` (ip, user_agent, last_used_at,
 expires_at; recorded 2025) or `0001-01-01T00:00:00Z` (last_used_at;
@@ -77,9 +33,9 @@ recorded 2024). The timestamps are therefore plain strings here.
         pub last_used_at: ::std::option::Option<::compact_str::CompactString>,
         pub name: ::compact_str::CompactString,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub role: ::std::option::Option<AutomationRole>,
+        pub role: ::std::option::Option<::compact_str::CompactString>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub scope: ::std::option::Option<TokenScope>,
+        pub scope: ::std::option::Option<::compact_str::CompactString>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub services: ::std::option::Option<
             ::std::vec::Vec<::compact_str::CompactString>,
@@ -116,9 +72,9 @@ recorded 2024). The timestamps are therefore plain strings here.
         pub last_used_at: ::std::option::Option<crate::time::Timestamp>,
         pub name: ::compact_str::CompactString,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub role: ::std::option::Option<AutomationRole>,
+        pub role: ::std::option::Option<::compact_str::CompactString>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub scopes: ::std::option::Option<TokenScope>,
+        pub scopes: ::std::option::Option<::compact_str::CompactString>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub service_id: ::std::option::Option<::compact_str::CompactString>,
         ///Service ids the token is limited to; empty or `null` means every service.
@@ -150,9 +106,9 @@ recorded 2024). The timestamps are therefore plain strings here.
         pub last_used_at: ::std::option::Option<crate::time::Timestamp>,
         pub name: ::compact_str::CompactString,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub role: ::std::option::Option<AutomationRole>,
+        pub role: ::std::option::Option<::compact_str::CompactString>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub scope: ::std::option::Option<TokenScope>,
+        pub scope: ::std::option::Option<::compact_str::CompactString>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub services: ::std::option::Option<
             ::std::vec::Vec<::compact_str::CompactString>,
@@ -232,9 +188,9 @@ recorded 2024). The timestamps are therefore plain strings here.
         pub expires_at: ::std::option::Option<crate::time::Timestamp>,
         pub name: ::compact_str::CompactString,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub role: ::std::option::Option<AutomationRole>,
+        pub role: ::std::option::Option<::compact_str::CompactString>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub scope: ::std::option::Option<TokenScope>,
+        pub scope: ::std::option::Option<::compact_str::CompactString>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub services: ::std::vec::Vec<::compact_str::CompactString>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -294,7 +250,7 @@ recorded 2024). The timestamps are therefore plain strings here.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub last_used_at: ::std::option::Option<crate::time::Timestamp>,
         pub name: ::compact_str::CompactString,
-        pub scope: TokenScope,
+        pub scope: ::compact_str::CompactString,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub scopes: ::std::vec::Vec<::compact_str::CompactString>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -328,7 +284,7 @@ recorded 2024). The timestamps are therefore plain strings here.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub last_used_at: ::std::option::Option<crate::time::Timestamp>,
         pub name: ::compact_str::CompactString,
-        pub scope: TokenScope,
+        pub scope: ::compact_str::CompactString,
         ///The same scopes as `scope`, as a list.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub scopes: ::std::vec::Vec<::compact_str::CompactString>,
@@ -347,50 +303,6 @@ recorded 2024). The timestamps are therefore plain strings here.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub user_agent: ::std::option::Option<::compact_str::CompactString>,
         pub user_id: ::compact_str::CompactString,
-    }
-    /**Space-delimited list of scopes, e.g. `purge_select global:read`. Known
-values: `global`, `purge_select`, `purge_all`, `global:read`. Not an
-enum: new scopes may appear.
-*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    #[serde(transparent)]
-    pub struct TokenScope(pub ::std::string::String);
-    impl ::std::ops::Deref for TokenScope {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<TokenScope> for ::std::string::String {
-        fn from(value: TokenScope) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<::std::string::String> for TokenScope {
-        fn from(value: ::std::string::String) -> Self {
-            Self(value)
-        }
-    }
-    impl ::std::fmt::Display for TokenScope {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            self.0.fmt(f)
-        }
-    }
-    impl ::std::str::FromStr for TokenScope {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(Self(value.to_string()))
-        }
     }
     /// Error types.
     pub mod error {

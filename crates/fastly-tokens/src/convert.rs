@@ -61,7 +61,7 @@ struct Fields {
     user_id: Text,
     customer_id: Option<Text>,
     name: Text,
-    scope: raw::TokenScope,
+    scope: Text,
     services: Vec<Text>,
     service_id: Option<Text>,
     created_at: chrono::DateTime<chrono::Utc>,
@@ -106,7 +106,7 @@ fn build(operation: &'static str, t: Fields) -> Result<Token, Error> {
             .map(|c| id(operation, "customer_id", c, CustomerId::from_text))
             .transpose()?,
         name: t.name,
-        scope: ScopeSet::from_string(t.scope.0),
+        scope: ScopeSet::from_text(t.scope),
         services: service_ids(operation, t.services)?,
         service_id: t
             .service_id
@@ -253,8 +253,8 @@ pub(crate) fn automation_item(
     Ok(AutomationToken {
         id: id(operation, "id", t.id, AutomationTokenId::from_text)?,
         name: t.name,
-        role: t.role.map(|r| Role::from_wire(r.0)),
-        scope: ScopeSet::from_string(t.scopes.map(|s| s.0).unwrap_or_default()),
+        role: t.role.map(Role::from_wire),
+        scope: ScopeSet::from_text(t.scopes.unwrap_or_default()),
         services: service_ids(operation, t.services.unwrap_or_default())?,
         customer_id: t
             .customer_id
@@ -287,8 +287,8 @@ pub(crate) fn automation_token(
     Ok(AutomationToken {
         id: id(operation, "id", t.id, AutomationTokenId::from_text)?,
         name: t.name,
-        role: t.role.map(|r| Role::from_wire(r.0)),
-        scope: ScopeSet::from_string(t.scope.map(|s| s.0).unwrap_or_default()),
+        role: t.role.map(Role::from_wire),
+        scope: ScopeSet::from_text(t.scope.unwrap_or_default()),
         services: service_ids(operation, t.services.unwrap_or_default())?,
         customer_id: None,
         creator_id: None,
@@ -354,8 +354,8 @@ pub(crate) fn created_automation(
         Ok(AutomationToken {
             id: id(OP, "id", t.id, AutomationTokenId::from_text)?,
             name: t.name,
-            role: t.role.map(|r| Role::from_wire(r.0)),
-            scope: ScopeSet::from_string(t.scope.map(|s| s.0).unwrap_or_default()),
+            role: t.role.map(Role::from_wire),
+            scope: ScopeSet::from_text(t.scope.unwrap_or_default()),
             services: service_ids(OP, t.services.unwrap_or_default())?,
             customer_id: t
                 .customer_id

@@ -121,7 +121,8 @@ impl Scope {
 /// ```
 #[derive(Debug, Clone)]
 pub struct ScopeSet {
-    raw: String,
+    /// As decoded: inline for up to 24 bytes (`global`, `purge_select global:read`).
+    raw: crate::convert::Text,
     /// The scopes this version does not know, in order; known ones are read from `raw` as
     /// needed. Nearly every token has only known scopes, so decoding one allocates nothing
     /// here (a `Vec` of every scope was an allocation per decoded token).
@@ -151,11 +152,11 @@ impl ScopeSet {
     /// Parses a space-delimited scope string. Never fails: every whitespace-separated word is a
     /// scope, and the original string is kept for printing.
     pub fn parse(raw: &str) -> Self {
-        Self::from_string(raw.to_string())
+        Self::from_text(raw.into())
     }
 
     /// [`parse`](Self::parse) for an owned string, without copying it (decoding uses this).
-    pub(crate) fn from_string(raw: String) -> Self {
+    pub(crate) fn from_text(raw: crate::convert::Text) -> Self {
         let unknown = raw
             .split_whitespace()
             .filter(|w| Scope::known(w).is_none())
@@ -178,7 +179,7 @@ impl ScopeSet {
             .join(" ");
         Self {
             given: Some(scopes),
-            ..Self::from_string(raw)
+            ..Self::from_text(raw.into())
         }
     }
 

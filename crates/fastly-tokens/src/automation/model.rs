@@ -41,14 +41,14 @@ impl Role {
         }
     }
 
-    pub(crate) fn from_wire(s: String) -> Self {
-        match s.as_str() {
+    pub(crate) fn from_wire(s: impl AsRef<str> + Into<String>) -> Self {
+        match s.as_ref() {
             "engineer" => Role::Engineer,
             "billing" => Role::Billing,
             "user" => Role::User,
             "tls_admin" => Role::TlsAdmin,
             "tls_viewer" => Role::TlsViewer,
-            _ => Role::Other(s),
+            _ => Role::Other(s.into()),
         }
     }
 
