@@ -144,14 +144,15 @@ impl Contender for Reqwest {
         self.bounded(self.bulk_once(ids)).await
     }
     async fn automation(&self) -> Result<usize, String> {
-        // Fetches the same pages as fastly-tokens: until `meta.total_pages`.
-        let mut count = 0;
+        // Fetches the same pages as fastly-tokens (until `meta.total_pages`) and keeps every
+        // token, as `list_automation_tokens` does.
+        let mut all = Vec::new();
         let mut page = 1;
         loop {
             let body = self.bounded(self.page(page)).await?;
-            count += body.data.len();
+            all.extend(body.data);
             if page >= body.meta.total_pages.unwrap_or(0) {
-                return Ok(count);
+                return Ok(all.len());
             }
             page += 1;
         }
