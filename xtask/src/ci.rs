@@ -108,6 +108,9 @@ pub fn run() -> Result<(), String> {
     for step in STEPS {
         let started = Instant::now();
         println!("==> {}: cargo {}", step.name, step.args.join(" "));
+        if step.name == "package" {
+            forget_packaged_sources();
+        }
         if let Err(e) = cargo_with_env(step.args, step.env) {
             eprintln!("{e}");
             failed.push(step.name);
@@ -146,6 +149,43 @@ pub fn run() -> Result<(), String> {
         Ok(())
     } else {
         Err(format!("failed steps: {}", failed.join(", ")))
+    }
+}
+
+/// `cargo package` builds each package from its `.crate` through a temporary local registry
+/// (`target/package/tmp-registry`), which cargo unpacks under `$CARGO_HOME/registry/src/-<hash
+/// of that path>/`, and it reuses an unpacked copy of the same name and version when one is
+/// there. After a change that keeps the version (0.1.0 here), a later run from a clone at the
+/// same path verified against the previous run's sources: a change to `fastly-tokens-raw`
+/// failed `fastly-tokens`' verification with the old raw types (seen on a machine that had
+/// run CI before). Removing our crates' unpacked copies first makes the step check this tree.
+/// Only local registries' directories (names starting with `-`) are touched, never crates.io's.
+fn forget_packaged_sources() {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cargo")));
+    let Some(src) = home.map(|h| h.join("registry").join("src")) else {
+        return;
+    };
+    let Ok(registries) = std::fs::read_dir(&src) else {
+        return;
+    };
+    for registry in registries.flatten() {
+        if !registry.file_name().to_string_lossy().starts_with('-') {
+            continue;
+        }
+        let Ok(entries) = std::fs::read_dir(registry.path()) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            if entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with("fastly-tokens")
+            {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
     }
 }
 
