@@ -275,6 +275,7 @@ pub fn render(spec_text: &str, lock: &str) -> Result<String, String> {
                 .to_string(),
         );
     }
+    str_parameters(&mut file);
     if with_parsed_base(&mut file) == 0 {
         return Err(
             "fix-up 9 found no request URL to build from the parsed base: progenitor's \
@@ -445,59 +446,65 @@ fn with_json_decoder(tokens: proc_macro2::TokenStream) -> (proc_macro2::TokenStr
 /// Returns how many appends were removed.
 fn without_api_version(file: &mut syn::File) -> usize {
     let mut removed = 0;
-    for item in &mut file.items {
-        let syn::Item::Impl(block) = item else {
+    for function in methods(file) {
+        let stmts = &mut function.block.stmts;
+        let before = stmts.len();
+        stmts.retain(|stmt| !is_api_version_append(stmt));
+        let here = before - stmts.len();
+        removed += here;
+        if here == 0 {
             continue;
-        };
-        for member in &mut block.items {
-            let syn::ImplItem::Fn(function) = member else {
-                continue;
-            };
-            let stmts = &mut function.block.stmts;
-            let before = stmts.len();
-            stmts.retain(|stmt| !is_api_version_append(stmt));
-            let here = before - stmts.len();
-            removed += here;
-            if here == 0 {
-                continue;
-            }
-            let map_still_used = stmts
-                .iter()
-                .filter(|stmt| !is_header_map_let(stmt))
-                .filter(|stmt| !is_request_let(stmt))
-                .any(|stmt| mentions(stmt, "header_map"));
-            if map_still_used {
-                continue;
-            }
-            stmts.retain(|stmt| !is_header_map_let(stmt));
-            for stmt in stmts.iter_mut() {
-                if is_request_let(stmt)
-                    && let syn::Stmt::Local(local) = stmt
-                    && let Some(init) = &mut local.init
-                {
-                    drop_headers_merge(&mut init.expr);
-                }
-            }
         }
+        let map_still_used = stmts
+            .iter()
+            .filter(|stmt| !is_header_map_let(stmt))
+            .filter(|stmt| !is_request_let(stmt))
+            .any(|stmt| mentions(stmt, "header_map"));
+        if map_still_used {
+            continue;
+        }
+        stmts.retain(|stmt| !is_header_map_let(stmt));
+        stmts
+            .iter_mut()
+            .filter_map(|stmt| let_init(stmt, "request"))
+            .for_each(drop_headers_merge);
     }
     removed
+}
+
+/// Every method of the generated file's top-level `impl` blocks (`impl Client` and its trait
+/// impls): what the fix-ups that rewrite operations walk.
+fn methods(file: &mut syn::File) -> impl Iterator<Item = &mut syn::ImplItemFn> {
+    file.items
+        .iter_mut()
+        .filter_map(|item| match item {
+            syn::Item::Impl(block) => Some(block),
+            _ => None,
+        })
+        .flat_map(|block| block.items.iter_mut())
+        .filter_map(|member| match member {
+            syn::ImplItem::Fn(function) => Some(function),
+            _ => None,
+        })
+}
+
+/// The initializer of `let <name> = ..;`, when `stmt` is that statement.
+fn let_init<'a>(stmt: &'a mut syn::Stmt, name: &str) -> Option<&'a mut syn::Expr> {
+    match stmt {
+        syn::Stmt::Local(local) if matches!(&local.pat, syn::Pat::Ident(p) if p.ident == name) => {
+            local.init.as_mut().map(|init| &mut *init.expr)
+        }
+        _ => None,
+    }
 }
 
 /// Part of fix-up 10: the conversion of plain strings to `CompactString` applies to path and
 /// query parameters too; operations keep taking `&str` there, which is what callers have.
 fn str_parameters(file: &mut syn::File) {
-    for item in &mut file.items {
-        let syn::Item::Impl(block) = item else {
-            continue;
-        };
-        for member in &mut block.items {
-            let syn::ImplItem::Fn(function) = member else {
-                continue;
-            };
-            for input in &mut function.sig.inputs {
-                if let syn::FnArg::Typed(arg) = input {
-                    compact_refs_to_str(&mut arg.ty);
-                }
+    for function in methods(file) {
+        for input in &mut function.sig.inputs {
+            if let syn::FnArg::Typed(arg) = input {
+                compact_refs_to_str(&mut arg.ty);
             }
         }
     }
@@ -536,55 +543,40 @@ fn compact_refs_to_str(ty: &mut syn::Type) {
 /// copies the parsed base and parses only the path (or the whole string, where that could
 /// differ). Returns the number of URLs rewritten; 0 if the struct or constructor is not found.
 fn with_parsed_base(file: &mut syn::File) -> usize {
-    str_parameters(file);
     let mut has_field = false;
     let mut has_constructor = false;
     let mut urls = 0;
     for item in &mut file.items {
-        match item {
-            syn::Item::Struct(s) if s.ident == "Client" => {
-                if let syn::Fields::Named(fields) = &mut s.fields {
-                    let extra: syn::ItemStruct = syn::parse_quote!(
-                        struct Extra {
-                            pub(crate) base: ::std::option::Option<reqwest::Url>,
-                        }
-                    );
-                    fields.named.extend(extra.fields);
-                    has_field = true;
+        if let syn::Item::Struct(s) = item
+            && s.ident == "Client"
+            && let syn::Fields::Named(fields) = &mut s.fields
+        {
+            let extra: syn::ItemStruct = syn::parse_quote!(
+                struct Extra {
+                    pub(crate) base: ::std::option::Option<reqwest::Url>,
                 }
+            );
+            fields.named.extend(extra.fields);
+            has_field = true;
+        }
+    }
+    for function in methods(file) {
+        let constructor = function.sig.ident == "new_with_client";
+        for stmt in &mut function.block.stmts {
+            if constructor && let syn::Stmt::Expr(syn::Expr::Struct(init), _) = stmt {
+                init.fields
+                    .push(syn::parse_quote!(base: crate::url::base(baseurl)));
+                has_constructor = true;
+            } else if let Some(url) = let_init(stmt, "url")
+                && matches!(url, syn::Expr::Macro(m) if m.mac.path.is_ident("format"))
+            {
+                let formatted = url.clone();
+                *url = syn::parse_quote!(
+                    crate::url::join(self.base.as_ref(), #formatted)
+                        .map_err(Error::InvalidRequest)?
+                );
+                urls += 1;
             }
-            syn::Item::Impl(block) if mentions(&block.self_ty, "Client") => {
-                for member in &mut block.items {
-                    let syn::ImplItem::Fn(function) = member else {
-                        continue;
-                    };
-                    if function.sig.ident == "new_with_client" {
-                        for stmt in &mut function.block.stmts {
-                            if let syn::Stmt::Expr(syn::Expr::Struct(init), _) = stmt {
-                                init.fields
-                                    .push(syn::parse_quote!(base: crate::url::base(baseurl)));
-                                has_constructor = true;
-                            }
-                        }
-                        continue;
-                    }
-                    for stmt in &mut function.block.stmts {
-                        if local_named(stmt, "url")
-                            && let syn::Stmt::Local(local) = stmt
-                            && let Some(init) = &mut local.init
-                            && matches!(&*init.expr, syn::Expr::Macro(m) if m.mac.path.is_ident("format"))
-                        {
-                            let formatted = init.expr.clone();
-                            *init.expr = syn::parse_quote!(
-                                crate::url::join(self.base.as_ref(), #formatted)
-                                    .map_err(Error::InvalidRequest)?
-                            );
-                            urls += 1;
-                        }
-                    }
-                }
-            }
-            _ => {}
         }
     }
     if has_field && has_constructor {
@@ -601,30 +593,21 @@ fn with_parsed_base(file: &mut syn::File) -> usize {
 /// before. Returns the number of calls replaced.
 fn with_bulk_body(file: &mut syn::File) -> usize {
     let mut replaced = 0;
-    for item in &mut file.items {
-        let syn::Item::Impl(block) = item else {
+    for function in methods(file) {
+        let takes_bulk_body = function.sig.inputs.iter().any(|input| {
+            matches!(input, syn::FnArg::Typed(arg)
+                if mentions(&arg.pat, "body") && mentions(&arg.ty, "BulkRevokeRequest"))
+        });
+        if !takes_bulk_body {
             continue;
-        };
-        for member in &mut block.items {
-            let syn::ImplItem::Fn(function) = member else {
-                continue;
-            };
-            let takes_bulk_body = function.sig.inputs.iter().any(|input| {
-                matches!(input, syn::FnArg::Typed(arg)
-                    if mentions(&arg.pat, "body") && mentions(&arg.ty, "BulkRevokeRequest"))
-            });
-            if !takes_bulk_body {
-                continue;
-            }
-            for stmt in &mut function.block.stmts {
-                if is_request_let(stmt)
-                    && let syn::Stmt::Local(local) = stmt
-                    && let Some(init) = &mut local.init
-                {
-                    replaced += send_written_body(&mut init.expr);
-                }
-            }
         }
+        replaced += function
+            .block
+            .stmts
+            .iter_mut()
+            .filter_map(|stmt| let_init(stmt, "request"))
+            .map(send_written_body)
+            .sum::<usize>();
     }
     replaced
 }
