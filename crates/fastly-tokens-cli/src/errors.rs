@@ -189,6 +189,6 @@ pub fn failure(e: &Error, keys: KeySource, password: bool) -> Failure {
         message: message(e, keys, password),
         status: e.status(),
         rate_limit_reset: e.rate_limit().and_then(|r| r.reset()),
-        quiet: false,
+        ..Failure::default()
     }
 }

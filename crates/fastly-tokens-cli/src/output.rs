@@ -1,19 +1,19 @@
-//! Everything the CLI writes: terminal-safe text, tables, and the JSON documents with their
-//! schemas.
+//! Everything the CLI writes as text: terminal-safe strings, tables, and stdout that survives
+//! its reader going away. The JSON documents are in `docs.rs`.
 //!
 //! Two rules hold for every byte written here:
-//! * **stdout may be closed** (`| head`): a write that fails with a broken pipe ends the command
-//!   quietly (see [`Out`]) instead of panicking the way `println!` does;
+//! * **stdout may be closed** (`| head`) **or full**: a failed write never panics (as `println!`
+//!   would) and never changes what the command does; see [`Out`] and [`settle`];
 //! * **server text is not trusted**: names, user agents and messages come from the server (or
 //!   from whoever named a token), so [`clean`] escapes control and bidirectional-override
 //!   characters before they reach a terminal, and table cells are cut to a width.
 
 use std::borrow::Cow;
-use std::io::Write;
+use std::io::{ErrorKind, Write};
+use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 use fastly_tokens::Token;
-use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::{ExitClass, Failure};
@@ -58,40 +58,75 @@ pub fn err_line(text: impl AsRef<str>) {
         .and_then(|()| stderr.write_all(b"\n"));
 }
 
-/// stdout, where a closed pipe is an ordinary way for a command to end.
+/// The first error writing stdout: a closed pipe, a full disk. Later writes are skipped.
+static STDOUT_FAILED: Mutex<Option<(ErrorKind, String)>> = Mutex::new(None);
+
+fn stdout_failed() -> Option<(ErrorKind, String)> {
+    STDOUT_FAILED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone()
+}
+
+/// stdout. A write that fails (a closed pipe: `| head`; a full disk) does not stop the
+/// command: [`Out::line`] keeps the error for [`settle`] and skips later writes, so what the
+/// command does, and its exit class, never depend on whether someone reads its output. A
+/// hand-off, where the secret on stdout *is* the delivery, uses [`Out::write_line`] and looks
+/// at the result.
 pub struct Out;
 
 impl Out {
-    /// Writes `text` and a newline.
+    /// Writes `text` and a newline; a failed write is kept for the end of the command.
     pub fn line(&self, text: impl AsRef<str>) -> Result<(), Failure> {
-        let mut stdout = std::io::stdout().lock();
-        stdout
-            .write_all(text.as_ref().as_bytes())
-            .and_then(|()| stdout.write_all(b"\n"))
-            .and_then(|()| stdout.flush())
-            .map_err(closed)
+        let _ = self.write_line(text);
+        Ok(())
     }
 
-    /// Writes one JSON document.
+    /// Writes and flushes `text` and a newline, and says whether it arrived.
+    pub fn write_line(&self, text: impl AsRef<str>) -> std::io::Result<()> {
+        if let Some((kind, message)) = stdout_failed() {
+            return Err(std::io::Error::new(kind, message));
+        }
+        let mut stdout = std::io::stdout().lock();
+        let written = stdout
+            .write_all(text.as_ref().as_bytes())
+            .and_then(|()| stdout.write_all(b"\n"))
+            .and_then(|()| stdout.flush());
+        if let Err(e) = &written {
+            let mut failed = STDOUT_FAILED
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            failed.get_or_insert_with(|| (e.kind(), e.to_string()));
+        }
+        written
+    }
+
+    /// Writes one JSON document; a failed write is kept for the end of the command.
     pub fn json<T: Serialize>(&self, value: &T) -> Result<(), Failure> {
-        let text = serde_json::to_string_pretty(value).map_err(|e| Failure {
-            class: ExitClass::Other,
-            message: format!("cannot encode the output as JSON: {e}"),
-            ..Failure::default()
-        })?;
-        self.line(text)
+        self.line(to_json(value)?)
     }
 }
 
-fn closed(e: std::io::Error) -> Failure {
-    if e.kind() == std::io::ErrorKind::BrokenPipe {
-        Failure::closed_stdout()
-    } else {
-        Failure {
-            class: ExitClass::Other,
-            message: format!("cannot write to stdout: {e}"),
-            ..Failure::default()
+/// A document as pretty JSON.
+pub fn to_json<T: Serialize>(value: &T) -> Result<String, Failure> {
+    serde_json::to_string_pretty(value).map_err(|e| Failure {
+        class: ExitClass::Other,
+        message: format!("cannot encode the output as JSON: {e}"),
+        ..Failure::default()
+    })
+}
+
+/// A command's result with stdout's fate: a closed pipe changes nothing (the command did
+/// everything; `audit` keeps its findings code), any other write error (no space, I/O) turns a
+/// success or findings into a local failure (exit 9).
+pub fn settle(result: Result<u8, Failure>) -> Result<u8, Failure> {
+    match (result, stdout_failed()) {
+        (Ok(code), Some((kind, message)))
+            if kind != ErrorKind::BrokenPipe && code <= ExitClass::Findings as u8 =>
+        {
+            Err(Failure::local(format!("cannot write to stdout: {message}")))
         }
+        (result, _) => result,
     }
 }
 
@@ -291,211 +326,6 @@ pub fn print_automation_table(
         .collect();
     print_grid(out, &header, &rows)
 }
-
-// ---------------------------------------------------------------------------------------------
-// JSON documents. Each command prints exactly one on stdout; an error prints [`ErrorDoc`] on
-// stderr. Their JSON Schemas are committed in `schemas/` (`fastly-tokens schema NAME`).
-// ---------------------------------------------------------------------------------------------
-
-/// `create`: the new token and its secret (printed only here, once).
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct CreatedDoc {
-    /// The new token, with Fastly's field names; `null` only when Fastly's answer did not
-    /// decode (then `warning` says why, and the secret is still here).
-    pub token: Option<Token>,
-    /// The new token's id (also in `token`), when known.
-    pub token_id: Option<String>,
-    /// The secret to use as `Fastly-Key`; Fastly returns it only once. Absent only from a
-    /// `rotate` whose secret was handed to `--write-to` or `--exec` instead.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub access_token: Option<String>,
-    /// Present when Fastly's answer did not fully decode: why (the token exists and works).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub warning: Option<String>,
-}
-
-/// What happened, or would happen, to one token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// Revoked by this run.
-    Revoked,
-    /// Fastly did not know it (already revoked).
-    AlreadyGone,
-    /// Not revoked; `error` says why. Revoking again is safe.
-    Failed,
-    /// Dry run: would be revoked.
-    WouldRevoke,
-    /// Left as it was (rotate: the old token when the replacement could not be finished).
-    Kept,
-}
-
-/// One token of a `revoke` or `rotate`.
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct TokenResult {
-    pub id: String,
-    /// The token's name, when it is one of the tokens the API token can list.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    pub status: Outcome,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    /// How it was revoked when that is not the bulk path: `self` (the leaked key revoked
-    /// itself) or `by-id` (your token revoked it by id).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub via: Option<String>,
-}
-
-/// `revoke` (dry runs included): one result per distinct id, in input order.
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct RevokeDoc {
-    pub dry_run: bool,
-    pub results: Vec<TokenResult>,
-    pub revoked: usize,
-    pub already_gone: usize,
-    pub failed: usize,
-    pub would_revoke: usize,
-    /// Ids given more than once (each is revoked once).
-    pub duplicates: Vec<String>,
-}
-
-impl RevokeDoc {
-    pub fn new(dry_run: bool, results: Vec<TokenResult>, duplicates: Vec<String>) -> Self {
-        let count = |o: Outcome| results.iter().filter(|r| r.status == o).count();
-        Self {
-            dry_run,
-            revoked: count(Outcome::Revoked),
-            already_gone: count(Outcome::AlreadyGone),
-            failed: count(Outcome::Failed),
-            would_revoke: count(Outcome::WouldRevoke),
-            results,
-            duplicates,
-        }
-    }
-}
-
-/// `audit`.
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct AuditDoc {
-    pub audited: usize,
-    pub now: String,
-    pub findings: Vec<AuditEntry>,
-}
-
-/// The findings of one token.
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct AuditEntry {
-    pub id: String,
-    pub name: String,
-    /// `user`, `automation` or `session` (a browser session).
-    pub kind: String,
-    /// The rules this token breaks: `expired`, `expiring_soon`, `never_used`, `unused`,
-    /// `over_broad`, `expiry_required`, `max_lifetime`, `scope_not_allowed`,
-    /// `services_required`, `ip_not_allowed`, `exception_expired`.
-    pub findings: Vec<String>,
-    /// Each finding with its explanation, in the order of `findings`.
-    pub details: Vec<AuditFinding>,
-}
-
-/// One finding of `audit`.
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct AuditFinding {
-    pub rule: String,
-    pub message: String,
-}
-
-/// `rotate` (dry runs included).
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct RotateDoc {
-    pub dry_run: bool,
-    /// The token replaced: `revoked`, `already_gone`, `kept` (with `error`), or
-    /// `would_revoke` in a dry run.
-    pub old: TokenResult,
-    /// The replacement, with its secret; absent in a dry run.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub new: Option<CreatedDoc>,
-    /// The replacement's settings (dry run: what would be created).
-    pub plan: RotatePlan,
-    /// Whether the old token was the one in use: FASTLY_API_TOKEN must be replaced.
-    pub replaces_token_in_use: bool,
-    /// Where the new secret went instead of stdout (`--write-to FILE`, `--exec CMD`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub handed_to: Option<String>,
-}
-
-/// What a rotation creates.
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct RotatePlan {
-    pub name: String,
-    pub scope: String,
-    pub services: Vec<String>,
-    pub expires_at: Option<DateTime<Utc>>,
-}
-
-/// `automation create`: the new automation token and its secret (printed only here, once).
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct AutomationCreatedDoc {
-    /// The new token; `null` only when Fastly's answer did not decode.
-    pub token: Option<fastly_tokens::AutomationToken>,
-    /// The new token's id, when known.
-    pub token_id: Option<String>,
-    /// The secret to use as `Fastly-Key`; Fastly returns it only once.
-    pub access_token: String,
-    /// Present when Fastly's answer did not fully decode.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub warning: Option<String>,
-}
-
-/// An error under `--json`, on stderr.
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct ErrorDoc {
-    pub error: ErrorBody,
-}
-
-/// The error's class (its exit code's name), HTTP status, message, and the rate-limit reset.
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct ErrorBody {
-    /// `usage`, `auth`, `not_found`, `rate_limited`, `partial`, `network` or `server`.
-    pub class: String,
-    pub exit_code: u8,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<u16>,
-    pub message: String,
-    /// For a 429: when Fastly's hourly window resets (RFC 3339).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rate_limit_reset: Option<DateTime<Utc>>,
-}
-
-/// The JSON Schema of each document, by name (`fastly-tokens schema NAME`).
-pub fn schema(name: &str) -> Option<schemars::Schema> {
-    Some(match name {
-        "token" => schemars::schema_for!(Token),
-        "list" => schemars::schema_for!(Vec<Token>),
-        "create" => schemars::schema_for!(CreatedDoc),
-        "revoke" => schemars::schema_for!(RevokeDoc),
-        "audit" => schemars::schema_for!(AuditDoc),
-        "rotate" => schemars::schema_for!(RotateDoc),
-        "error" => schemars::schema_for!(ErrorDoc),
-        "automation-token" => schemars::schema_for!(fastly_tokens::AutomationToken),
-        "automation-list" => schemars::schema_for!(Vec<fastly_tokens::AutomationToken>),
-        "automation-create" => schemars::schema_for!(AutomationCreatedDoc),
-        _ => return None,
-    })
-}
-
-/// Every schema name, for `fastly-tokens schema --help` and the tests.
-pub const SCHEMAS: [&str; 10] = [
-    "token",
-    "list",
-    "create",
-    "revoke",
-    "audit",
-    "rotate",
-    "error",
-    "automation-token",
-    "automation-list",
-    "automation-create",
-];
 
 #[cfg(test)]
 mod tests {

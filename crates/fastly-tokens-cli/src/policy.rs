@@ -12,6 +12,7 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
+use crate::audited::Audited;
 use crate::output;
 
 /// Every rule id a finding or an exception may name.
@@ -28,59 +29,6 @@ pub(crate) const RULES: &[&str] = &[
     "ip_not_allowed",
     "exception_expired",
 ];
-
-/// What an audit looks at, for any kind of token.
-pub(crate) struct Audited<'a> {
-    pub id: String,
-    pub name: &'a str,
-    /// `user`, `automation` or `session` (a browser session).
-    pub kind: &'static str,
-    pub created_at: DateTime<Utc>,
-    pub expires_at: Option<DateTime<Utc>>,
-    pub last_used_at: Option<DateTime<Utc>>,
-    pub ip: Option<&'a str>,
-    pub scopes: Vec<&'a str>,
-    pub global: bool,
-    pub read_only: bool,
-    pub unrestricted: bool,
-}
-
-impl<'a> Audited<'a> {
-    pub(crate) fn user(t: &'a fastly_tokens::Token) -> Self {
-        Self {
-            id: t.id().to_string(),
-            name: t.name(),
-            kind: if t.is_browser_session() {
-                "session"
-            } else {
-                "user"
-            },
-            created_at: t.created_at(),
-            expires_at: t.expires_at(),
-            last_used_at: t.last_used_at(),
-            ip: t.ip(),
-            scopes: t.scopes().iter().map(|s| s.as_str()).collect(),
-            global: t.scopes().is_global(),
-            read_only: t.scopes().is_read_only(),
-            unrestricted: t.is_unrestricted(),
-        }
-    }
-    pub(crate) fn automation(t: &'a fastly_tokens::AutomationToken) -> Self {
-        Self {
-            id: t.id().to_string(),
-            name: t.name(),
-            kind: "automation",
-            created_at: t.created_at(),
-            expires_at: t.expires_at(),
-            last_used_at: t.last_used_at(),
-            ip: t.ip(),
-            scopes: t.scopes().iter().map(|s| s.as_str()).collect(),
-            global: t.scopes().is_global(),
-            read_only: t.scopes().is_read_only(),
-            unrestricted: t.is_unrestricted(),
-        }
-    }
-}
 
 /// One finding: the rule that produced it and a readable explanation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,6 +67,10 @@ struct RulesFile {
     allowed_ips: Vec<String>,
     #[serde(default)]
     audit_sessions: bool,
+    /// Scope names `[[scopes]] allow` may use besides Fastly's known ones (a scope Fastly
+    /// added after this version).
+    #[serde(default)]
+    extra_scopes: Vec<String>,
 }
 
 fn yes() -> bool {
@@ -137,6 +89,7 @@ impl Default for RulesFile {
             services_required_for_writes: false,
             allowed_ips: Vec::new(),
             audit_sessions: false,
+            extra_scopes: Vec::new(),
         }
     }
 }
@@ -279,6 +232,17 @@ impl Policy {
                         "[[scopes]] name = {:?}: allow is empty (list the scopes such tokens may have)",
                         s.name
                     ));
+                }
+                for scope in &s.allow {
+                    let known = !matches!(scope.parse(), Ok(fastly_tokens::Scope::Other(_)));
+                    if !known && !r.extra_scopes.contains(scope) {
+                        return Err(format!(
+                            "[[scopes]] name = {:?}: {scope:?} is not a Fastly scope (global, \
+                             global:read, purge_select, purge_all); a scope Fastly added since \
+                             goes in rules.extra_scopes",
+                            s.name
+                        ));
+                    }
                 }
                 Ok((pattern(&s.name, "[[scopes]] name")?, s.allow))
             })
@@ -490,44 +454,22 @@ fn within(now: DateTime<Utc>, at: DateTime<Utc>, window: Duration) -> bool {
         .is_none_or(|limit| at <= limit)
 }
 
-/// JUnit XML: one test case per audited token, a failure per finding, so CI systems show
-/// findings as failed checks. `quick-junit` escapes names and drops characters XML forbids.
-pub(crate) fn junit(
-    audited: &[Audited<'_>],
-    report: &[(usize, Vec<Finding>)],
-    now: DateTime<Utc>,
-) -> Result<String, String> {
-    use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
-    let mut suite = TestSuite::new("fastly-tokens audit");
-    suite.set_timestamp(now.fixed_offset());
-    for (i, t) in audited.iter().enumerate() {
-        let findings = report.iter().find(|(j, _)| *j == i).map(|(_, f)| f);
-        let status = match findings {
-            None => TestCaseStatus::success(),
-            Some(f) => {
-                let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                s.set_type(f.iter().map(|f| f.rule).collect::<Vec<_>>().join(","));
-                s.set_message(
-                    f.iter()
-                        .map(|f| format!("{}: {}", f.rule, f.message))
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                );
-                s
-            }
-        };
-        let mut case = TestCase::new(format!("{} ({})", output::cell(t.name, 120), t.id), status);
-        case.set_classname(format!("fastly-tokens.{}", t.kind));
-        suite.add_test_case(case);
-    }
-    let mut report = Report::new("fastly-tokens");
-    report.add_test_suite(suite);
-    report.to_string().map_err(|e| e.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scope_names_are_checked_with_an_escape_hatch() {
+        let typo = "[[scopes]]\nname = \"ci-*\"\nallow = [\"globl\"]";
+        let e = Policy::parse(typo).expect_err("a typo is not a scope");
+        assert!(e.contains("\"globl\" is not a Fastly scope"), "{e}");
+        let extra = format!("[rules]\nextra_scopes = [\"globl\"]\n{typo}");
+        assert!(Policy::parse(&extra).is_ok());
+        assert!(
+            Policy::parse("[[scopes]]\nname = \"*\"\nallow = [\"global:read\", \"purge_all\"]")
+                .is_ok()
+        );
+    }
 
     #[test]
     fn rejects_what_it_cannot_apply() {
@@ -560,36 +502,5 @@ mod tests {
         Policy::parse("[rules]\nallowed_ips = [\"10.0.0.1\", \"2001:db8::/32\"]").expect("ok");
         Policy::parse("[[exception]]\nname = \"x*\"\nreason = \"r\"\nexpires = \"2027-01-01\"")
             .expect("ok");
-    }
-
-    #[test]
-    fn junit_survives_hostile_names() {
-        let now = Utc::now();
-        let t = Audited {
-            id: "id<1>".to_string(),
-            name: "a\u{1b}[31mred\u{0}\u{7}\"&<x>",
-            kind: "user",
-            created_at: now,
-            expires_at: None,
-            last_used_at: None,
-            ip: Some("not-an-ip"),
-            scopes: vec!["global"],
-            global: true,
-            read_only: false,
-            unrestricted: true,
-        };
-        let policy = Policy::parse("[rules]\nallowed_ips = [\"10.0.0.0/8\"]").expect("ok");
-        let findings = policy.check(&t, now);
-        assert_eq!(
-            findings.iter().map(|f| f.rule).collect::<Vec<_>>(),
-            ["over_broad", "ip_not_allowed"]
-        );
-        let xml = junit(&[t], &[(0, findings)], now).expect("ok");
-        assert!(!xml.contains('\u{1b}') && !xml.contains('\u{0}') && !xml.contains('\u{7}'));
-        assert!(
-            xml.contains("&lt;x&gt;") && xml.contains("id&lt;1&gt;"),
-            "{xml}"
-        );
-        assert!(xml.contains("<failure"), "{xml}");
     }
 }

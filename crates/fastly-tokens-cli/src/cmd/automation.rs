@@ -1,14 +1,22 @@
-//! `fastly-tokens automation list|show|create|revoke`.
+//! `fastly-tokens automation list|show|create|revoke`. Create goes through the hand-off core.
 
 use std::collections::HashMap;
+use std::io;
 
-use fastly_tokens::secrecy::ExposeSecret as _;
-use fastly_tokens::{AutomationToken, AutomationTokenId, Error, Role};
+use fastly_tokens::{AutomationToken, AutomationTokenId, Role};
 
-use crate::commands::{self, Context};
+use super::create::{print_secret, write_json};
+use super::report;
+use crate::args::{AutomationCommand, AutomationCreateArgs};
+use crate::context::Context;
+use crate::docs::{AutomationCreatedDoc, Outcome, RevokeDoc, TokenResult};
 use crate::errors;
-use crate::output::{self, Outcome, RevokeDoc, TokenResult};
-use crate::{AutomationCommand, AutomationCreateArgs, ExitClass, Failure};
+use crate::handoff::{self, Announce, Old, Plan, Sink};
+use crate::input;
+use crate::ledger;
+use crate::mint::{self, Minted, NewToken, Request, Spec};
+use crate::output::{self, Out};
+use crate::{ExitClass, Failure};
 
 pub(crate) async fn run(ctx: &Context, command: AutomationCommand) -> Result<ExitClass, Failure> {
     match command {
@@ -51,25 +59,27 @@ async fn show(ctx: &Context, id: &str) -> Result<ExitClass, Failure> {
 }
 
 async fn create(ctx: &Context, args: AutomationCreateArgs) -> Result<ExitClass, Failure> {
-    let scopes = commands::scopes(&args.scopes)?;
-    let services = commands::services(ctx, &args.services)?;
     let role = args
         .role
         .as_deref()
         .map(str::parse::<Role>)
         .transpose()
         .map_err(|e| ctx.fail(&e))?;
-    let expires_at = commands::expiry(ctx.now, args.expires_in, args.expires_at, args.no_expiry)?;
+    let spec = Spec {
+        name: args.name,
+        scopes: mint::scopes(&args.scopes)?,
+        services: mint::services(ctx, &args.services)?,
+        expires_at: mint::expiry(
+            ctx.now,
+            args.expiry.expires_in,
+            args.expiry.expires_at,
+            args.expiry.no_expiry,
+        )?,
+    };
     // Sudo needs the superuser's password: read it, or use the fake's demo root.
     let (username, password) = match (&args.username, ctx.fake_user("root")) {
-        (Some(user), _) => {
-            if !args.password_stdin {
-                return Err(Failure::usage(
-                    "--username needs --password-stdin (the password is read from stdin, never from a flag)",
-                ));
-            }
-            (user.clone(), commands::read_password(user)?)
-        }
+        // clap requires --password-stdin with --username.
+        (Some(user), _) => (user.clone(), input::password(user)?),
         (None, Some(root)) => (root.login, root.password.into()),
         (None, None) => {
             return Err(Failure::usage(
@@ -77,72 +87,54 @@ async fn create(ctx: &Context, args: AutomationCreateArgs) -> Result<ExitClass, 
             ));
         }
     };
-    let mut request = ctx
-        .client
-        .create_automation_token(args.name.as_str())
-        .scopes(scopes)
-        .sudo(username, password);
-    if let Some(role) = role {
-        request = request.role(role);
-    }
-    if !services.is_empty() {
-        request = request.services(services);
-    }
-    if let Some(at) = expires_at {
-        request = request.expires_at(at);
-    }
-    if args.tls_access {
-        request = request.tls_access(true);
-    }
-    match ctx.waiting(request.send()).await {
-        Ok(created) => {
-            let doc = output::AutomationCreatedDoc {
-                token_id: Some(created.token().id().to_string()),
-                token: Some(created.token().clone()),
-                access_token: created.access_token().expose_secret().to_string(),
-                warning: None,
-            };
-            print_created(ctx, &doc)?;
-            Ok(ExitClass::Success)
-        }
-        Err(Error::CreatedUndecoded(partial)) => {
-            let warning = format!(
-                "Fastly created automation token {} but its answer was incomplete ({}); the secret was printed: store it, or revoke the token",
-                partial
-                    .token_id()
-                    .map_or_else(|| "(id unknown)".to_string(), ToString::to_string),
-                partial.reason()
-            );
-            let doc = output::AutomationCreatedDoc {
-                token: None,
-                token_id: partial.token_id().map(ToString::to_string),
-                access_token: partial.access_token().expose_secret().to_string(),
-                warning: Some(warning.clone()),
-            };
-            print_created(ctx, &doc)?;
-            Err(Failure {
-                class: ExitClass::Partial,
-                message: warning,
-                ..Failure::default()
-            })
-        }
-        Err(e) => Err(errors::failure(&e, ctx.keys, false)),
-    }
+    let plan = Plan {
+        spec,
+        request: Request::Automation {
+            role,
+            tls_access: args.tls_access,
+            username,
+            password,
+        },
+        sink: Sink::Stdout,
+        verify: false,
+        old: None,
+        keep_old: false,
+    };
+    handoff::run(ctx, plan, &mut CreateAnnounce { json: ctx.json }).await
 }
 
-fn print_created(ctx: &Context, doc: &output::AutomationCreatedDoc) -> Result<(), Failure> {
-    let show = |out: &output::Out| match &doc.token {
-        Some(token) => output::print_automation(out, token).and_then(|()| out.line("")),
-        None => Ok(()),
-    };
-    commands::print_new_secret(
-        ctx,
-        doc,
-        show,
-        &doc.access_token,
-        doc.token_id.clone(),
-        "fastly-tokens automation revoke",
-    )
+/// Prints the new automation token and its secret, once (the delivery).
+struct CreateAnnounce {
+    json: bool,
+}
+
+impl Announce for CreateAnnounce {
+    fn delivered(&mut self, out: &Out, new: &Minted, _: Option<&str>) -> io::Result<()> {
+        let token = match &new.token {
+            Some(NewToken::Automation(t)) => Some(t),
+            _ => None,
+        };
+        if self.json {
+            return write_json(
+                out,
+                &AutomationCreatedDoc {
+                    token: token.cloned(),
+                    token_id: new.id.as_ref().map(ToString::to_string),
+                    access_token: mint::expose(new).to_string(),
+                    warning: new.warning.clone(),
+                },
+            );
+        }
+        if let Some(token) = token {
+            let _ = output::print_automation(out, token);
+            let _ = out.line("");
+        }
+        print_secret(out, new)
+    }
+
+    fn finished(&mut self, _: &Out, _: Option<(&Old, &ledger::Old)>) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 async fn revoke(
@@ -157,7 +149,7 @@ async fn revoke(
     }
     let as_tokens: Vec<fastly_tokens::TokenId> =
         ids.iter().map(AutomationTokenId::as_token_id).collect();
-    let (distinct, duplicates) = commands::dedupe(as_tokens);
+    let (distinct, duplicates) = report::dedupe(as_tokens);
     let names: HashMap<String, String> = ctx
         .waiting(ctx.client.list_automation_tokens())
         .await
@@ -184,11 +176,11 @@ async fn revoke(
                 via: None,
             })
             .collect();
-        commands::print_revoke(ctx, &RevokeDoc::new(true, results, duplicates))?;
+        report::print_revoke(ctx, &RevokeDoc::new(true, results, duplicates))?;
         return Ok(ExitClass::Success);
     }
-    commands::confirm(
-        &commands::listing(&entries, "revoke"),
+    input::confirm(
+        &input::listing(&entries, "revoke"),
         &format!("Revoke {} automation token(s)?", distinct.len()),
         yes,
         "nothing was revoked",
@@ -198,10 +190,9 @@ async fn revoke(
         .filter_map(|id| id.as_str().parse().ok())
         .collect();
     let report = ctx.call(ctx.client.revoke_automation_tokens(&ids)).await?;
-    let results =
-        commands::revoke_results(ctx, report.entries(), |id| names.get(id.as_str()).cloned());
+    let results = report::results(ctx, report.entries(), |id| names.get(id.as_str()).cloned());
     let doc = RevokeDoc::new(false, results, duplicates);
-    commands::print_revoke(ctx, &doc)?;
+    report::print_revoke(ctx, &doc)?;
     if doc.failed == 0 {
         return Ok(ExitClass::Success);
     }

@@ -1,0 +1,88 @@
+//! `fastly-tokens create`: a user token, its secret delivered on stdout once.
+
+use std::io;
+
+use crate::args::CreateArgs;
+use crate::context::Context;
+use crate::docs::CreatedDoc;
+use crate::handoff::{self, Announce, Old, Plan, Sink};
+use crate::ledger;
+use crate::mint::{self, Minted, NewToken, Request, Spec};
+use crate::output::{self, Out};
+use crate::{ExitClass, Failure};
+
+pub(crate) async fn run(ctx: &Context, args: CreateArgs) -> Result<ExitClass, Failure> {
+    let spec = Spec {
+        name: args.name,
+        scopes: mint::scopes(&args.scopes)?,
+        services: mint::services(ctx, &args.services)?,
+        expires_at: mint::expiry(
+            ctx.now,
+            args.expiry.expires_in,
+            args.expiry.expires_at,
+            args.expiry.no_expiry,
+        )?,
+    };
+    let login = ctx.login(&args.credentials)?;
+    let plan = Plan {
+        spec,
+        request: Request::User(login),
+        sink: Sink::Stdout,
+        verify: false,
+        old: None,
+        keep_old: false,
+    };
+    handoff::run(ctx, plan, &mut CreateAnnounce { json: ctx.json }).await
+}
+
+/// The `create` document of a new user token; `with_secret` is false when the secret went to
+/// a file or a command instead.
+pub(crate) fn created_doc(new: &Minted, with_secret: bool) -> CreatedDoc {
+    CreatedDoc {
+        token: match &new.token {
+            Some(NewToken::User(t)) => Some(t.clone()),
+            _ => None,
+        },
+        token_id: new.id.as_ref().map(ToString::to_string),
+        access_token: with_secret.then(|| mint::expose(new).to_string()),
+        warning: new.warning.clone(),
+    }
+}
+
+/// Writes the secret, once, clearly marked; the write's result is the delivery's.
+pub(crate) fn print_secret(out: &Out, new: &Minted) -> io::Result<()> {
+    if let Some(warning) = &new.warning {
+        out.line(format!("warning: {}", output::clean(warning)))
+            .map_err(|f| io::Error::other(f.message))?;
+    }
+    out.line("Access token (shown only once; store it now, it cannot be retrieved again):")
+        .map_err(|f| io::Error::other(f.message))?;
+    out.write_line(mint::expose(new))
+}
+
+/// A JSON document written strictly (the delivery's result).
+pub(crate) fn write_json<T: serde::Serialize>(out: &Out, doc: &T) -> io::Result<()> {
+    let text = output::to_json(doc).map_err(|f| io::Error::other(f.message))?;
+    out.write_line(text)
+}
+
+struct CreateAnnounce {
+    json: bool,
+}
+
+impl Announce for CreateAnnounce {
+    fn delivered(&mut self, out: &Out, new: &Minted, _: Option<&str>) -> io::Result<()> {
+        if self.json {
+            return write_json(out, &created_doc(new, true));
+        }
+        if let Some(NewToken::User(token)) = &new.token {
+            let _ = output::print_token(out, token);
+            let _ = out.line("");
+        }
+        print_secret(out, new)
+    }
+
+    fn finished(&mut self, _: &Out, _: Option<(&Old, &ledger::Old)>) -> io::Result<()> {
+        Ok(())
+    }
+}
