@@ -148,7 +148,7 @@ pub fn message(e: &Error, keys: KeySource, password: bool) -> String {
                     "{doing} failed: the connection broke before the answer was complete; retry"
                 ),
             };
-            if create_may_have_happened(e) {
+            if e.may_have_created() {
                 text.push_str("; the token may have been created: run `fastly-tokens list` and revoke any you do not recognise");
             }
             text
@@ -156,7 +156,7 @@ pub fn message(e: &Error, keys: KeySource, password: bool) -> String {
         Error::Decode(d) => format!(
             "{doing} failed: Fastly's answer could not be read ({}); check that --endpoint points at the Fastly API{}",
             d.reason(),
-            if create_may_have_happened(e) {
+            if e.may_have_created() {
                 "; the token may have been created: run `fastly-tokens list` and revoke any you do not recognise"
             } else {
                 ""
@@ -166,22 +166,11 @@ pub fn message(e: &Error, keys: KeySource, password: bool) -> String {
     }
 }
 
-/// A create was sent and its answer was lost or unreadable: Fastly may hold a new token whose
-/// secret nobody saw. Anything that changes state after that must not say "nothing changed".
-pub fn create_may_have_happened(e: &Error) -> bool {
-    matches!(e.method(), Some("create_token" | "create_automation_token"))
-        && match e {
-            Error::Transport(t) => t.kind() != TransportKind::Connect,
-            Error::Decode(_) => true,
-            _ => false,
-        }
-}
-
 /// A [`Failure`] for a library error.
 pub fn failure(e: &Error, keys: KeySource, password: bool) -> Failure {
     Failure {
         // Exit 6 (partial), not 7 or 8: a token may exist now, and the caller has to look.
-        class: if create_may_have_happened(e) {
+        class: if e.may_have_created() {
             ExitClass::Partial
         } else {
             class(e)

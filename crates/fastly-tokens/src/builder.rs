@@ -129,8 +129,20 @@ impl ClientBuilder {
         self
     }
     /// Configures the underlying HTTP client: proxies, extra root certificates, a client
-    /// identity, pool settings, a local address. The function receives reqwest's builder
-    /// (re-exported as [`crate::reqwest`], so the versions match) and returns it.
+    /// identity, pool settings, a local address. The function receives reqwest's builder,
+    /// [`reqwest::ClientBuilder`] (re-exported as [`crate::reqwest`], so the versions match),
+    /// and returns it.
+    ///
+    /// It is `Fn`, not `FnOnce`, because it may run twice: for the HTTP client that sends the
+    /// API key, built by [`build`](Self::build), and for the one without a key that a create
+    /// with a user name and password uses, built on first use. A value it captures (a
+    /// `reqwest::Proxy`, a certificate) is therefore cloned inside it.
+    ///
+    /// **Proxies.** Without this, reqwest's rules apply: `HTTPS_PROXY`, `HTTP_PROXY`,
+    /// `ALL_PROXY` and `NO_PROXY` from the environment. A loopback base URL (`127.0.0.1`, `::1`,
+    /// `localhost`: the fake, a local tunnel) never goes through an environment proxy; a proxy
+    /// set here applies to it too. `http.no_proxy()` here turns environment proxies off for
+    /// every base URL.
     ///
     /// It runs first. The client then applies, over whatever it set, what its guarantees rest
     /// on: the redirect policy that keeps `Fastly-Key` on the base URL's origin, the key as a
@@ -141,7 +153,7 @@ impl ClientBuilder {
     /// ```
     /// let client = fastly_tokens::Client::builder()
     ///     .token("my-api-token")
-    ///     .configure_http(|http| {
+    ///     .configure_http(|http: fastly_tokens::reqwest::ClientBuilder| {
     ///         http.proxy(fastly_tokens::reqwest::Proxy::all("http://proxy.internal:3128").expect("proxy URL"))
     ///             .pool_max_idle_per_host(4)
     ///     })
@@ -233,6 +245,12 @@ pub(crate) fn http_client(
         headers.insert("fastly-key", key);
     }
     let mut builder = reqwest::Client::builder();
+    if is_loopback(&config.origin) {
+        // A fake or a local proxy on this machine is never reached through a proxy named by
+        // the environment (HTTP_PROXY on a CI runner), as Go's net/http does; a proxy the
+        // caller sets in `configure_http` still applies.
+        builder = builder.no_proxy();
+    }
     if let Some(hook) = &config.hook {
         builder = (hook.0)(builder);
     }

@@ -86,13 +86,61 @@ impl Error {
     }
 
     /// Whether repeating the same request later may succeed: connection failures, timeouts,
-    /// 408, 429, 500, 502, 503 and 504.
+    /// 408, 429, 500, 502, 503 and 504. Always `false` for a create (user or automation
+    /// token): repeating one could mint a second token. See [`Error::may_have_created`].
     pub fn is_retryable(&self) -> bool {
+        if self.is_create() {
+            return false;
+        }
         match self {
             Error::Transport(_) => true,
             Error::Api(e) => matches!(e.status, 408 | 429 | 500 | 502 | 503 | 504),
             _ => false,
         }
+    }
+
+    /// Whether a create ([`Client::create_token`](crate::Client::create_token) or
+    /// [`Client::create_automation_token`](crate::Client::create_automation_token)) may have
+    /// minted a token whose secret the caller does not have: the request was sent, and its
+    /// answer was lost (the connection broke, or a timeout other than the connect timeout
+    /// ended the call) or could not be read. List the tokens and revoke any you do not
+    /// recognise before creating again.
+    ///
+    /// `false` for [`Error::CreatedUndecoded`]: that token certainly exists, and its secret is
+    /// in the error.
+    ///
+    /// ```no_run
+    /// # async fn run(client: fastly_tokens::Client) -> Result<(), fastly_tokens::Error> {
+    /// use fastly_tokens::{Credentials, Scope};
+    /// let sent = client
+    ///     .create_token(Credentials::api_token())
+    ///     .scopes([Scope::GlobalRead])
+    ///     .send()
+    ///     .await;
+    /// if let Err(e) = &sent {
+    ///     if e.may_have_created() {
+    ///         // Do not create again: look for a token nobody has the secret of, and revoke it.
+    ///         let tokens = client.list_tokens().await?;
+    ///         # let _ = tokens;
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn may_have_created(&self) -> bool {
+        self.is_create()
+            && match self {
+                Error::Transport(t) => {
+                    t.kind != TransportKind::Connect
+                        && !matches!(t.timeout, Some(Timeout::Connect(_)))
+                }
+                Error::Decode(_) => true,
+                _ => false,
+            }
+    }
+
+    /// Whether the failed call was a create.
+    fn is_create(&self) -> bool {
+        self.operation().is_some_and(is_create)
     }
 
     /// A 404: the token (or customer) does not exist, e.g. it was already revoked.
@@ -210,6 +258,11 @@ fn scrubbed(text: &str, secrets: &[&str]) -> String {
     out
 }
 
+/// Whether an operation id mints a token.
+pub(crate) fn is_create(operation: &str) -> bool {
+    matches!(operation, "create_token" | "create_automation_token")
+}
+
 /// The [`Client`](crate::Client) method that runs an operation id.
 pub(crate) fn method_of(operation: &'static str) -> &'static str {
     match operation {
@@ -291,6 +344,25 @@ impl ApiError {
     }
 
     fn hint(&self) -> &'static str {
+        // A create is never repeated blindly: it could mint a second token.
+        if is_create(self.operation) {
+            match self.status {
+                403 if self
+                    .message
+                    .as_deref()
+                    .is_some_and(|m| m.contains("POST /sudo")) =>
+                {
+                    return "; enter sudo mode first (re-authenticate with the password), then create within its window";
+                }
+                429 => {
+                    return "; the hourly budget of non-read requests is spent: nothing was created, create after the reset time";
+                }
+                500..=599 => {
+                    return "; Fastly had a server error: list the tokens before creating again";
+                }
+                _ => {}
+            }
+        }
         match (self.status, self.code.as_deref(), self.auth) {
             (400, Some("2fa.verify"), _) => {
                 "; the account uses two-factor authentication: send the current one-time password (OTP)"
@@ -435,11 +507,17 @@ impl TransportError {
             (TransportKind::Connect, _) => format!(
                 "could not connect to the API{tries}; check the base URL, proxy and network"
             ),
+            (TransportKind::Interrupted, _) if is_create(self.operation) => {
+                format!("the connection broke before the answer was complete{tries}")
+            }
             (TransportKind::Interrupted, _) => {
                 format!("the connection broke before the answer was complete{tries}; retry")
             }
         };
-        if self.operation == "create_token" && self.kind != TransportKind::Connect {
+        if is_create(self.operation)
+            && self.kind != TransportKind::Connect
+            && !matches!(self.timeout, Some(Timeout::Connect(_)))
+        {
             text.push_str(
                 "; the request may have reached Fastly and created the token: list the tokens and revoke any you do not recognise",
             );
@@ -458,7 +536,7 @@ impl TransportError {
     method_of(self.operation),
     status.map_or_else(|| "server's".to_string(), |s| s.to_string()),
     body_len,
-    if *operation == "create_token" { "; a token may have been created: list the tokens and revoke any you do not recognise" } else { "" }
+    if is_create(operation) { "; a token may have been created: list the tokens and revoke any you do not recognise" } else { "" }
 )]
 #[non_exhaustive]
 pub struct DecodeError {
@@ -500,8 +578,11 @@ impl DecodeError {
 /// completely (an unexpected success status whose body is not a token, a field in a format
 /// this version does not know, an id it refuses).
 ///
-/// The secret is here so it is never lost. Store it, or revoke the token
-/// ([`token_id`](Self::token_id), or find it by name with
+/// Returned by [`CreateTokenBuilder::send`](crate::CreateTokenBuilder::send) and
+/// [`CreateAutomationTokenBuilder::send`](crate::CreateAutomationTokenBuilder::send). The
+/// secret is here so it is never lost. Store it, or revoke the token
+/// ([`token_id`](Self::token_id), or [`automation_token_id`](Self::automation_token_id) for an
+/// automation token; or find it by name with
 /// [`Client::list_tokens`](crate::Client::list_tokens)).
 ///
 /// ```no_run
@@ -548,6 +629,17 @@ impl CreatedUndecoded {
     /// The new token's id, when the answer had a valid one.
     pub fn token_id(&self) -> Option<&TokenId> {
         self.token_id.as_ref()
+    }
+    /// The new automation token's id, when the create was
+    /// [`create_automation_token`](crate::Client::create_automation_token) and the answer had
+    /// a valid id; `None` for a user-token create.
+    pub fn automation_token_id(&self) -> Option<crate::AutomationTokenId> {
+        if self.operation != "create_automation_token" {
+            return None;
+        }
+        self.token_id
+            .as_ref()
+            .and_then(|id| id.as_str().parse().ok())
     }
     /// The HTTP status of the answer.
     pub fn status(&self) -> u16 {

@@ -132,6 +132,13 @@ macro_rules! id_type {
             }
         }
 
+        /// So that a create builder takes what a token returns: `.services(token.services())`.
+        impl From<&$name> for $name {
+            fn from(id: &$name) -> Self {
+                id.clone()
+            }
+        }
+
         impl TryFrom<String> for $name {
             type Error = crate::Error;
             fn try_from(s: String) -> Result<Self, Self::Error> {

@@ -129,7 +129,9 @@ pub use error::{
     TransportError, TransportKind,
 };
 pub use ids::{AutomationTokenId, CustomerId, ServiceId, TokenId, UserId};
-pub use model::{BROWSER_SESSION_NAME, CreatedToken, Scope, ScopeSet, Token};
+pub use model::{
+    BROWSER_SESSION_NAME, CreatedToken, IntoScopes, Scope, ScopeIter, ScopeSet, Token,
+};
 pub use ratelimit::RateLimit;
 pub use reqwest;
 pub use retry::RetryPolicy;

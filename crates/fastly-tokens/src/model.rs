@@ -133,6 +133,61 @@ pub struct ScopeSet {
     given: Option<Vec<Scope>>,
 }
 
+/// The scopes of a [`ScopeSet`], in the order Fastly sent them: [`ScopeSet::iter`], or a
+/// `&ScopeSet` in a `for` loop or a builder (`.scopes(token.scopes())`).
+#[derive(Debug, Clone)]
+pub struct ScopeIter<'a> {
+    words: std::str::SplitWhitespace<'a>,
+    unknown: std::slice::Iter<'a, Scope>,
+}
+
+impl<'a> Iterator for ScopeIter<'a> {
+    type Item = &'a Scope;
+
+    fn next(&mut self) -> Option<&'a Scope> {
+        loop {
+            let word = self.words.next()?;
+            match Scope::known(word) {
+                Some(known) => return Some(known),
+                // The unknown ones were collected from the same words in the same order.
+                None => {
+                    if let Some(unknown) = self.unknown.next() {
+                        return Some(unknown);
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a ScopeSet {
+    type Item = &'a Scope;
+    type IntoIter = ScopeIter<'a>;
+
+    fn into_iter(self) -> ScopeIter<'a> {
+        self.iter()
+    }
+}
+
+/// What the create builders' `scopes` takes: any collection or iterator of [`Scope`]s, or a
+/// token's own set, so that settings copy without conversions: `.scopes(token.scopes())`.
+pub trait IntoScopes {
+    /// The set.
+    fn into_scopes(self) -> ScopeSet;
+}
+
+impl<I: IntoIterator<Item = Scope>> IntoScopes for I {
+    fn into_scopes(self) -> ScopeSet {
+        ScopeSet::from_scopes(self)
+    }
+}
+
+impl IntoScopes for &ScopeSet {
+    fn into_scopes(self) -> ScopeSet {
+        ScopeSet::from_scopes(self.iter().cloned())
+    }
+}
+
 /// Two sets are equal when their wire strings are: that is what Fastly receives.
 impl PartialEq for ScopeSet {
     fn eq(&self, other: &Self) -> bool {
@@ -184,15 +239,11 @@ impl ScopeSet {
     }
 
     /// The scopes, in the order Fastly sent them.
-    pub fn iter(&self) -> impl Iterator<Item = &Scope> {
-        let mut unknown = self.unknown.iter();
-        self.raw
-            .split_whitespace()
-            .filter_map(move |w| match Scope::known(w) {
-                Some(known) => Some(known),
-                // The unknown ones were collected from the same words in the same order.
-                None => unknown.next(),
-            })
+    pub fn iter(&self) -> ScopeIter<'_> {
+        ScopeIter {
+            words: self.raw.split_whitespace(),
+            unknown: self.unknown.iter(),
+        }
     }
 
     /// Number of scopes.
@@ -420,14 +471,23 @@ impl Token {
     /// Whether the token expires within `window` of `now` (an already expired token does).
     /// A token that never expires never does.
     pub fn expires_within(&self, window: std::time::Duration, now: DateTime<Utc>) -> bool {
-        let Ok(window) = chrono::Duration::from_std(window) else {
-            return self.expires_at.is_some();
-        };
-        match (self.expires_at, now.checked_add_signed(window)) {
-            (Some(at), Some(limit)) => at <= limit,
-            (Some(_), None) => true,
-            (None, _) => false,
-        }
+        expires_within(self.expires_at, window, now)
+    }
+}
+
+/// Whether an expiry falls within `window` of `now` (shared by both token kinds).
+pub(crate) fn expires_within(
+    expires_at: Option<DateTime<Utc>>,
+    window: std::time::Duration,
+    now: DateTime<Utc>,
+) -> bool {
+    let Ok(window) = chrono::Duration::from_std(window) else {
+        return expires_at.is_some();
+    };
+    match (expires_at, now.checked_add_signed(window)) {
+        (Some(at), Some(limit)) => at <= limit,
+        (Some(_), None) => true,
+        (None, _) => false,
     }
 }
 

@@ -180,7 +180,9 @@ async fn create_enters_sudo_then_sends_json_and_reads_the_sentinels() {
         c.create_automation_token("ci")
             .role(Role::Engineer)
             .scopes([Scope::PurgeSelect])
-            .services(["4aXkQ2mXbV1yQp0tR9sT7e".parse().expect("id")])
+            .services(["4aXkQ2mXbV1yQp0tR9sT7e"
+                .parse::<fastly_tokens::ServiceId>()
+                .expect("id")])
             .tls_access(false)
             .sudo("admin@example.com", PASSWORD)
     };
@@ -243,6 +245,12 @@ async fn create_refuses_implicit_scope_and_keeps_a_secret_from_an_odd_answer() {
                 "{}",
                 partial.reason()
             );
+            assert_eq!(
+                partial.automation_token_id().map(|t| t.to_string()).as_deref(),
+                Some("4bAutoTok0000000000003"),
+                "an automation create reports an automation token id"
+            );
+            assert!(!err.may_have_created(), "it was created, and its secret is here");
             assert_eq!(
                 partial.token_id().map(|t| t.as_str()),
                 Some("4bAutoTok0000000000003")

@@ -47,7 +47,9 @@ async fn every_operation_against_the_fake() {
         ))
         .name("e2e")
         .scopes([Scope::PurgeAll])
-        .services([fake.seed().services[1].parse().expect("id")])
+        .services([fake.seed().services[1]
+            .parse::<fastly_tokens::ServiceId>()
+            .expect("id")])
         .otp(alice.otp.clone().expect("alice has 2FA"))
         .send()
         .await
@@ -256,6 +258,69 @@ async fn injected_faults_are_retried_or_reported() {
         .await
         .expect_err("create is not retried");
     assert_eq!(err.status(), Some(503));
+    assert!(!err.is_retryable(), "a create is never retryable: {err}");
+    assert!(!err.may_have_created(), "a 503 created nothing");
+    assert!(!err.to_string().contains("retry"), "{err}");
+}
+
+#[tokio::test]
+async fn a_create_whose_answer_is_lost_may_have_created_and_is_never_retryable() {
+    use fastly_tokens::Error;
+    let fake = fastly_tokens_fake::start().await.expect("fake");
+    let alice = fake.seed().user("alice").clone();
+    let root = fake.seed().user("root").clone();
+    let client = client_for(&fake, &alice.key);
+    let root_client = client_for(&fake, &root.key);
+    for fault in [Fault::DropConnection, Fault::TruncateBody] {
+        // A user token: the fake mints it, then the answer is lost.
+        let before = fake.live_tokens();
+        fake.inject_matching("POST", "/tokens", fault.clone(), 1);
+        let err = client
+            .create_token(Credentials::password(
+                alice.login.as_str(),
+                alice.password.as_str(),
+            ))
+            .otp(alice.otp.clone().unwrap_or_default())
+            .scopes([Scope::GlobalRead])
+            .send()
+            .await
+            .expect_err("answer lost");
+        assert_eq!(
+            fake.live_tokens(),
+            before + 1,
+            "{fault:?}: the token exists"
+        );
+        assert!(err.may_have_created(), "{fault:?}: {err:?}");
+        assert!(!err.is_retryable(), "{fault:?}: {err}");
+        assert!(!err.to_string().contains("retry"), "{fault:?}: {err}");
+        assert!(err.to_string().contains("list the tokens"), "{err}");
+        // The same for an automation token (sudo first, then the create).
+        fake.inject_matching("POST", "/automation-tokens", fault.clone(), 1);
+        let err = root_client
+            .create_automation_token("ci")
+            .scopes([Scope::GlobalRead])
+            .sudo(root.login.as_str(), root.password.as_str())
+            .send()
+            .await
+            .expect_err("answer lost");
+        assert!(!matches!(err, Error::CreatedUndecoded(_)), "{err:?}");
+        assert!(err.may_have_created(), "{fault:?}: {err:?}");
+        assert!(!err.is_retryable(), "{fault:?}: {err}");
+    }
+    // Nothing sent: a refused connection created nothing.
+    let closed = Client::builder()
+        .token(alice.key.as_str())
+        .base_url("http://127.0.0.1:9")
+        .retry(fastly_tokens::RetryPolicy::none())
+        .build()
+        .expect("client");
+    let err = closed
+        .create_token(Credentials::api_token())
+        .scopes([Scope::GlobalRead])
+        .send()
+        .await
+        .expect_err("refused");
+    assert!(!err.may_have_created(), "{err:?}");
 }
 
 #[tokio::test]
@@ -296,4 +361,51 @@ async fn a_bulk_answer_lost_after_the_server_acted_is_not_counted_twice() {
     assert_eq!(report.already_gone().count(), 8, "{:?}", report.entries());
     assert_eq!(report.revoked().count(), 0);
     assert!(wanted.iter().all(|id| !fake.is_live(id.as_str())));
+}
+
+#[tokio::test]
+async fn a_tokens_settings_copy_into_a_create_without_conversions() {
+    let fake = fastly_tokens_fake::start().await.expect("fake");
+    let alice = fake.seed().user("alice").clone();
+    let client = client_for(&fake, &alice.key);
+    let old = client
+        .get_token(&fake.seed().token("ci-purge").id.parse().expect("id"))
+        .await
+        .expect("old");
+    let created = client
+        .create_token(Credentials::password(
+            alice.login.as_str(),
+            alice.password.as_str(),
+        ))
+        .otp(alice.otp.clone().unwrap_or_default())
+        .name(old.name())
+        .scopes(old.scopes())
+        .services(old.services())
+        .send()
+        .await
+        .expect("created");
+    assert_eq!(created.token().scopes(), old.scopes());
+    assert_eq!(created.token().services(), old.services());
+    let listed: Vec<&Scope> = old.scopes().into_iter().collect();
+    assert_eq!(listed.len(), old.scopes().len());
+
+    // Automation tokens answer `expires_within` as user tokens do.
+    let root = fake.seed().user("root").clone();
+    let automation = client_for(&fake, &root.key)
+        .list_automation_tokens()
+        .await
+        .expect("list");
+    let now = fake.now();
+    for token in &automation {
+        let window = std::time::Duration::from_secs(30 * 86_400);
+        let expected = token
+            .expires_at()
+            .is_some_and(|at| at <= now + chrono::Duration::days(30));
+        assert_eq!(
+            token.expires_within(window, now),
+            expected,
+            "{}",
+            token.id()
+        );
+    }
 }

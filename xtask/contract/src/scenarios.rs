@@ -48,7 +48,7 @@ pub async fn requests(
     let done = |r: Result<(), fastly_tokens::Error>| r.map_err(|e| e.to_string());
     let services: Vec<ServiceId> = ["4aXkQ2mXbV1yQp0tR9sT7e", "1BcDeFgHiJkLmNoPqRsTuv"]
         .iter()
-        .filter_map(|s| s.parse().ok())
+        .filter_map(|s| s.parse::<fastly_tokens::ServiceId>().ok())
         .collect();
 
     rec.label("get_token_current");
@@ -167,7 +167,7 @@ pub async fn requests(
                 .services(
                     ["4aXkQ2mXbV1yQp0tR9sT7e"]
                         .iter()
-                        .filter_map(|s| s.parse().ok()),
+                        .filter_map(|s| s.parse::<fastly_tokens::ServiceId>().ok()),
                 )
                 .expires_at(
                     Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0)
@@ -275,7 +275,11 @@ pub async fn responses(tools: &Path, spec: &Path) -> Result<String, Vec<String>>
             ))
             .name("contract")
             .scopes([Scope::PurgeAll])
-            .services(seed.services.iter().filter_map(|s| s.parse().ok()))
+            .services(
+                seed.services
+                    .iter()
+                    .filter_map(|s| s.parse::<fastly_tokens::ServiceId>().ok())
+            )
             .expires_at(Utc::now() + chrono::Duration::days(30))
             .send()
     );
@@ -418,7 +422,11 @@ pub async fn responses(tools: &Path, spec: &Path) -> Result<String, Vec<String>>
         root.create_automation_token("contract")
             .role(Role::Engineer)
             .scopes([Scope::PurgeSelect])
-            .services(seed.services.iter().filter_map(|s| s.parse().ok()))
+            .services(
+                seed.services
+                    .iter()
+                    .filter_map(|s| s.parse::<fastly_tokens::ServiceId>().ok())
+            )
             .send()
     );
     run!(

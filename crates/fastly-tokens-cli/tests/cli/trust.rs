@@ -245,3 +245,28 @@ fn a_closed_stdout_keeps_audits_findings_and_a_full_one_is_never_success() {
         "the automation token was revoked"
     );
 }
+
+#[test]
+fn loopback_is_never_reached_through_an_environment_proxy() {
+    let (_rt, fake) = started();
+    let alice = fake.seed().user("alice").clone();
+    let mut cmd = bin();
+    // A proxy nobody listens on, named the ways CI runners name it.
+    for var in [
+        "HTTP_PROXY",
+        "http_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ] {
+        cmd.env(var, "http://127.0.0.1:9");
+    }
+    cmd.env_remove("NO_PROXY")
+        .env_remove("no_proxy")
+        .env("FASTLY_API_TOKEN", &alice.key)
+        .args(["--endpoint", fake.base_url(), "current", "--json"]);
+    let out = run(cmd, None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(valid("token", &out.stdout)["name"], "alice-global");
+}

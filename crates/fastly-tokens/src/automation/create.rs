@@ -8,7 +8,7 @@ use crate::client::{Client, Op};
 use crate::convert;
 use crate::error::{Error, InvalidInput};
 use crate::ids::ServiceId;
-use crate::model::{Scope, ScopeSet};
+use crate::model::ScopeSet;
 
 /// A sudo window closer than this to its end is entered again before creating: the create
 /// must arrive while it still holds.
@@ -51,14 +51,18 @@ impl<'a> CreateAutomationTokenBuilder<'a> {
     }
 
     /// Its scopes. Required: there is no default scope.
-    pub fn scopes(mut self, scopes: impl IntoIterator<Item = Scope>) -> Self {
-        self.scopes = Some(ScopeSet::from_scopes(scopes));
+    ///
+    /// Takes scopes, or a token's own set: `.scopes(token.scopes())`.
+    pub fn scopes(mut self, scopes: impl crate::model::IntoScopes) -> Self {
+        self.scopes = Some(scopes.into_scopes());
         self
     }
 
     /// Limit the token to these services (default: every service).
-    pub fn services(mut self, services: impl IntoIterator<Item = ServiceId>) -> Self {
-        self.services = services.into_iter().collect();
+    ///
+    /// Takes ids or references to them, e.g. a token's own: `.services(token.services())`.
+    pub fn services<S: Into<ServiceId>>(mut self, services: impl IntoIterator<Item = S>) -> Self {
+        self.services = services.into_iter().map(Into::into).collect();
         self
     }
 

@@ -315,7 +315,7 @@ impl Client {
     ///     .create_automation_token("ci-deploy")
     ///     .role(Role::Engineer)
     ///     .scopes([Scope::PurgeSelect])
-    ///     .services(["4aXkQ2mXbV1yQp0tR9sT7e".parse()?])
+    ///     .services(["4aXkQ2mXbV1yQp0tR9sT7e".parse::<fastly_tokens::ServiceId>()?])
     ///     .expires_at(chrono::Utc::now() + chrono::Duration::days(90))
     ///     .sudo("admin@example.com", "password") // skipped within a sudo window
     ///     .send()

@@ -204,6 +204,12 @@ impl AutomationToken {
     pub fn is_expired_at(&self, now: DateTime<Utc>) -> bool {
         self.expires_at.is_some_and(|at| at <= now)
     }
+
+    /// Whether the token expires within `window` of `now` (an already expired token does).
+    /// A token that never expires never does. As [`Token::expires_within`](crate::Token::expires_within).
+    pub fn expires_within(&self, window: std::time::Duration, now: DateTime<Utc>) -> bool {
+        crate::model::expires_within(self.expires_at, window, now)
+    }
 }
 
 /// An automation token just created: its description and, once, its secret.

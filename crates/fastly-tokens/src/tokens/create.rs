@@ -7,7 +7,7 @@ use crate::client::{Client, Op};
 use crate::convert;
 use crate::error::{Auth, Error, InvalidInput};
 use crate::ids::ServiceId;
-use crate::model::{CreatedToken, Scope, ScopeSet};
+use crate::model::{CreatedToken, ScopeSet};
 
 /// How to authenticate a token creation.
 ///
@@ -79,14 +79,18 @@ impl<'a> CreateTokenBuilder<'a> {
 
     /// Its scopes, sent space-delimited. Required: there is no default scope. Each must be one
     /// printable word; [`Scope::Other`] with whitespace is refused before sending.
-    pub fn scopes(mut self, scopes: impl IntoIterator<Item = Scope>) -> Self {
-        self.scopes = Some(ScopeSet::from_scopes(scopes));
+    ///
+    /// Takes scopes, or a token's own set: `.scopes(token.scopes())`.
+    pub fn scopes(mut self, scopes: impl crate::model::IntoScopes) -> Self {
+        self.scopes = Some(scopes.into_scopes());
         self
     }
 
     /// Limit the token to these services (default: every service).
-    pub fn services(mut self, services: impl IntoIterator<Item = ServiceId>) -> Self {
-        self.services = services.into_iter().collect();
+    ///
+    /// Takes ids or references to them, e.g. a token's own: `.services(token.services())`.
+    pub fn services<S: Into<ServiceId>>(mut self, services: impl IntoIterator<Item = S>) -> Self {
+        self.services = services.into_iter().map(Into::into).collect();
         self
     }
 

@@ -246,7 +246,7 @@ impl Client {
     ///     .create_token(Credentials::password("me@example.com", "my password"))
     ///     .name("ci-purge")
     ///     .scopes([Scope::PurgeSelect])
-    ///     .services(["4aXkQ2mXbV1yQp0tR9sT7e".parse()?])
+    ///     .services(["4aXkQ2mXbV1yQp0tR9sT7e".parse::<fastly_tokens::ServiceId>()?])
     ///     .expires_at(chrono::Utc::now() + chrono::Duration::days(90))
     ///     .otp("123456")
     ///     .send()
