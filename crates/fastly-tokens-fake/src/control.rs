@@ -25,6 +25,9 @@ struct FaultRequest {
     /// Send only the first half of the body.
     #[serde(default)]
     truncate_body: bool,
+    /// Send a success whose `created_at` does not decode (a create keeps its secret).
+    #[serde(default)]
+    undecodable_body: bool,
     /// How many requests it applies to (default 1).
     times: Option<usize>,
     /// With `method` and `path_prefix`: matching requests to let through first (default 0).
@@ -55,14 +58,19 @@ pub(crate) fn handle(shared: &Shared, method: &Method, rest: &str, body: &[u8]) 
                 request.latency_ms,
                 request.drop_connection,
                 request.truncate_body,
+                request.undecodable_body,
             ) {
-                (Some(s), None, false, false) if (100..=599).contains(&s) => Fault::Status(s),
-                (None, Some(ms), false, false) => Fault::Latency(Duration::from_millis(ms)),
-                (None, None, true, false) => Fault::DropConnection,
-                (None, None, false, true) => Fault::TruncateBody,
+                (Some(s), None, false, false, false) if (100..=599).contains(&s) => {
+                    Fault::Status(s)
+                }
+                (None, Some(ms), false, false, false) => Fault::Latency(Duration::from_millis(ms)),
+                (None, None, true, false, false) => Fault::DropConnection,
+                (None, None, false, true, false) => Fault::TruncateBody,
+                (None, None, false, false, true) => Fault::UndecodableBody,
                 _ => {
                     return bad(
-                        "give exactly one of status (100-599), latency_ms, drop_connection, truncate_body",
+                        "give exactly one of status (100-599), latency_ms, drop_connection, \
+                         truncate_body, undecodable_body",
                     );
                 }
             };

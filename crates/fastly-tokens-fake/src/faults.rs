@@ -17,6 +17,10 @@ pub enum Fault {
     DropConnection,
     /// Send only the first half of the normal body.
     TruncateBody,
+    /// Handle the request, then answer its success with a body that does not decode (its
+    /// `created_at` is not a time) but keeps every other field: a create still returns its
+    /// secret, so the client reports `Error::CreatedUndecoded`, and the token exists.
+    UndecodableBody,
 }
 
 /// A fault for the next requests with this method whose path starts with a prefix.

@@ -32,6 +32,29 @@ pub struct RecordedRequest {
     pub content_type: Option<String>,
     /// The status answered.
     pub status: u16,
+    /// The query string, if any (e.g. `page=2&per_page=100`).
+    pub query: Option<String>,
+    /// Every header as received, names in lower case, in order; the values of `Fastly-Key`,
+    /// `Fastly-OTP`, `Authorization` and `Cookie` are `[REDACTED]`.
+    pub headers: Vec<(String, String)>,
+}
+
+/// Headers whose values are secrets: recorded as `[REDACTED]`.
+const SECRET_HEADERS: [&str; 4] = ["fastly-key", "fastly-otp", "authorization", "cookie"];
+
+fn recorded_headers(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            let name = name.as_str().to_string();
+            let value = if SECRET_HEADERS.contains(&name.as_str()) {
+                "[REDACTED]".to_string()
+            } else {
+                String::from_utf8_lossy(value.as_bytes()).into_owned()
+            };
+            (name, value)
+        })
+        .collect()
 }
 
 pub(crate) type SharedState = Arc<Shared>;
@@ -99,6 +122,19 @@ pub(crate) async fn handle(
         tokio::time::sleep(*d).await;
     }
     let reply = match &fault {
+        Some(Fault::Status(429)) => {
+            // As Fastly answers a spent budget: nothing left until the hour's end.
+            let now = lock(&shared.state).now().timestamp();
+            Reply::json(
+                StatusCode::TOO_MANY_REQUESTS,
+                json!({ "msg": "injected fault" }),
+            )
+            .charged(crate::state::Charge {
+                allowed: false,
+                remaining: 0,
+                reset: now - now.rem_euclid(3600) + 3600,
+            })
+        }
         Some(Fault::Status(status)) => Reply::json(
             StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             json!({ "msg": "injected fault" }),
@@ -123,6 +159,8 @@ pub(crate) async fn handle(
             .and_then(|v| v.to_str().ok())
             .map(str::to_string),
         status: reply.status.as_u16(),
+        query: uri.query().map(str::to_string),
+        headers: recorded_headers(&headers),
     });
     render(reply, fault)
 }
@@ -145,6 +183,13 @@ fn render(reply: Reply, fault: Option<Fault>) -> Response {
     };
     let body = match fault {
         Some(Fault::TruncateBody) => Body::from(bytes[..bytes.len() / 2].to_vec()),
+        Some(Fault::UndecodableBody) if reply.status.is_success() => {
+            let mut value = reply.body.clone().unwrap_or(Value::Null);
+            if let Some(object) = value.as_object_mut() {
+                object.insert("created_at".to_string(), json!("not a time"));
+            }
+            Body::from(serde_json::to_vec(&value).unwrap_or_default())
+        }
         Some(Fault::DropConnection) => {
             // Headers go out, then the body stream fails: hyper aborts the connection. A 204
             // cannot carry a body to break, so it goes out as a 200 whose body never arrives.

@@ -160,3 +160,38 @@ async fn unknown_routes_and_methods() {
         .expect("answer");
     assert_eq!(resp.status(), 405);
 }
+
+#[tokio::test]
+async fn the_control_api_queues_an_undecodable_success_and_logs_redacted_headers() {
+    let fake = fake().await;
+    let http = reqwest::Client::new();
+    let queued = http
+        .post(format!("{}/__fake/faults", fake.base_url()))
+        .body(r#"{"method":"GET","path_prefix":"/tokens/self","undecodable_body":true}"#)
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(queued.status(), 200);
+    let key = fake.seed().user("alice").key.clone();
+    let resp = http
+        .get(format!("{}/tokens/self?x=1", fake.base_url()))
+        .header("fastly-key", &key)
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(resp.status(), 200);
+    let body: Value = resp.json().await.expect("json");
+    assert_eq!(body["created_at"], "not a time");
+    let log: Value = http
+        .get(format!("{}/__fake/requests", fake.base_url()))
+        .send()
+        .await
+        .expect("answer")
+        .json()
+        .await
+        .expect("json");
+    let text = log.to_string();
+    assert!(!text.contains(&key), "{text}");
+    assert!(text.contains("[REDACTED]"), "{text}");
+    assert_eq!(log[0]["query"], "x=1", "{text}");
+}

@@ -246,11 +246,17 @@ async fn create_refuses_implicit_scope_and_keeps_a_secret_from_an_odd_answer() {
                 partial.reason()
             );
             assert_eq!(
-                partial.automation_token_id().map(|t| t.to_string()).as_deref(),
+                partial
+                    .automation_token_id()
+                    .map(|t| t.to_string())
+                    .as_deref(),
                 Some("4bAutoTok0000000000003"),
                 "an automation create reports an automation token id"
             );
-            assert!(!err.may_have_created(), "it was created, and its secret is here");
+            assert!(
+                !err.may_have_created(),
+                "it was created, and its secret is here"
+            );
             assert_eq!(
                 partial.token_id().map(|t| t.as_str()),
                 Some("4bAutoTok0000000000003")

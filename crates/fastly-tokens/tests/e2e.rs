@@ -409,3 +409,83 @@ async fn a_tokens_settings_copy_into_a_create_without_conversions() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_fake_produces_every_documented_case() {
+    use fastly_tokens::Error;
+    let fake = fastly_tokens_fake::start().await.expect("fake");
+    let alice = fake.seed().user("alice").clone();
+    let client = client_for(&fake, &alice.key);
+
+    // A 429 carries Fastly's rate-limit headers: the reset is the end of the fake's hour.
+    fake.inject_matching("DELETE", "/tokens/self", Fault::Status(429), 1);
+    let err = client.revoke_current_token().await.expect_err("429");
+    assert!(err.is_rate_limited());
+    let reset = err
+        .rate_limit()
+        .and_then(|r| r.reset())
+        .expect("a reset time");
+    let now = fake.now();
+    assert!(
+        reset > now && reset <= now + chrono::Duration::hours(1),
+        "{reset} vs {now}"
+    );
+    assert_eq!(err.rate_limit().and_then(|r| r.remaining()), Some(0));
+
+    // A create whose answer does not decode after the token was minted: the secret is kept.
+    let before = fake.live_tokens();
+    fake.inject_matching("POST", "/tokens", Fault::UndecodableBody, 1);
+    let err = client
+        .create_token(Credentials::password(
+            alice.login.as_str(),
+            alice.password.as_str(),
+        ))
+        .otp(alice.otp.clone().unwrap_or_default())
+        .scopes([Scope::GlobalRead])
+        .send()
+        .await
+        .expect_err("undecodable");
+    let Error::CreatedUndecoded(partial) = &err else {
+        panic!("expected CreatedUndecoded: {err:?}");
+    };
+    assert!(
+        !err.may_have_created(),
+        "it was created, and its secret is in the error"
+    );
+    assert_eq!(fake.live_tokens(), before + 1);
+    let own = client_for(&fake, partial.access_token().expose_secret());
+    assert_eq!(
+        own.current_token().await.expect("works").id(),
+        partial.token_id().expect("id")
+    );
+
+    // The request log keeps the query and the headers, secrets redacted.
+    fake.clear_requests();
+    let root = fake.seed().user("root").clone();
+    client_for(&fake, &root.key)
+        .list_automation_tokens()
+        .await
+        .expect("list");
+    let requests = fake.requests();
+    let list = requests
+        .iter()
+        .find(|r| r.path == "/automation-tokens")
+        .expect("the list request");
+    assert!(
+        list.query.as_deref().is_some_and(|q| q.contains("page=")),
+        "{list:?}"
+    );
+    let header = |name: &str| {
+        list.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+    };
+    assert_eq!(header("fastly-key").as_deref(), Some("[REDACTED]"));
+    assert!(
+        header("user-agent").is_some_and(|ua| ua.starts_with("fastly-tokens/")),
+        "{list:?}"
+    );
+    let logged = format!("{requests:?}");
+    assert!(!logged.contains(&root.key) && !logged.contains(&alice.key));
+}

@@ -28,6 +28,7 @@ enum Trouble {
     Nothing,
     CreateFails,
     CreateAnswerLost,
+    CreateAnswerIncomplete,
     VerifyFails,
     RetireFails,
     ClosedStdout,
@@ -57,6 +58,10 @@ fn expected(sink: Sink, trouble: Trouble) -> Option<(i32, bool, New)> {
         Trouble::Nothing => (0, false, New::Delivered),
         Trouble::CreateFails => (8, true, New::None),
         Trouble::CreateAnswerLost => (6, true, New::MayExist),
+        // The secret arrived but the token's settings did not: printed, never handed to a
+        // file or a command; the old token is kept either way.
+        Trouble::CreateAnswerIncomplete if stdout_is_the_sink => (6, true, New::Delivered),
+        Trouble::CreateAnswerIncomplete => (6, true, New::Revoked),
         Trouble::VerifyFails => (6, true, New::Revoked),
         Trouble::RetireFails => (6, true, New::Delivered),
         Trouble::ClosedStdout | Trouble::FullStdout if stdout_is_the_sink => {
@@ -135,6 +140,9 @@ fn run_case(sink: Sink, trouble: Trouble) {
         Trouble::CreateFails => fake.inject_matching("POST", "/tokens", Fault::Status(503), 3),
         Trouble::CreateAnswerLost => {
             fake.inject_matching("POST", "/tokens", Fault::TruncateBody, 1)
+        }
+        Trouble::CreateAnswerIncomplete => {
+            fake.inject_matching("POST", "/tokens", Fault::UndecodableBody, 1);
         }
         // The first `GET /tokens/self` checks the caller; the second verifies the new token.
         Trouble::VerifyFails => {
@@ -263,10 +271,11 @@ fn run_case(sink: Sink, trouble: Trouble) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-const TROUBLES: [Trouble; 9] = [
+const TROUBLES: [Trouble; 10] = [
     Trouble::Nothing,
     Trouble::CreateFails,
     Trouble::CreateAnswerLost,
+    Trouble::CreateAnswerIncomplete,
     Trouble::VerifyFails,
     Trouble::RetireFails,
     Trouble::ClosedStdout,
