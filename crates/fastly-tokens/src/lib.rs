@@ -11,7 +11,7 @@
 //! println!("authenticated as token {} ({})", me.name(), me.scopes());
 //!
 //! // Audit: tokens with full access to every service that expire within two weeks.
-//! let now = chrono::Utc::now();
+//! let now = fastly_tokens::chrono::Utc::now(); // chrono, re-exported
 //! for token in client.list_tokens().await? {
 //!     if token.scopes().is_global() && token.is_unrestricted() {
 //!         println!("over-broad: {} {}", token.id(), token.name());
@@ -123,11 +123,16 @@ pub use builder::{
     ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_BASE_URL, DEFAULT_BULK_CHUNK_SIZE,
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_OPERATION_TIMEOUT, ENDPOINT_ENV, TOKEN_ENV,
 };
+/// The `chrono` the models' times use, so callers need no `chrono` dependency of their own.
+pub use chrono;
 pub use client::Client;
 pub use error::{
     ApiError, ConfigError, CreatedUndecoded, DecodeError, Error, InvalidInput, Timeout,
     TransportError, TransportKind,
 };
+/// The combinators of [`Client::automation_tokens`]' `Stream` (`next`, `filter`...), so
+/// callers need no `futures` dependency of their own.
+pub use futures_util::StreamExt;
 pub use ids::{AutomationTokenId, CustomerId, ServiceId, TokenId, UserId};
 pub use model::{
     BROWSER_SESSION_NAME, CreatedToken, IntoScopes, Scope, ScopeIter, ScopeSet, Token,

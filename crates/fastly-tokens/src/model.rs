@@ -70,6 +70,21 @@ impl fmt::Display for Scope {
     }
 }
 
+/// A scope serializes as its name.
+impl serde::Serialize for Scope {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// A scope deserializes from its name, checked as [`str::parse`] checks it.
+impl<'de> serde::Deserialize<'de> for Scope {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        name.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 impl FromStr for Scope {
     type Err = crate::Error;
     /// Parses one scope name. Any non-empty name without whitespace is accepted (unknown names
@@ -352,13 +367,20 @@ impl serde::Serialize for ScopeSet {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for ScopeSet {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Self::parse(&String::deserialize(d)?))
+    }
+}
+
 /// The name Fastly gives the token of a `manage.fastly.com` browser session.
 pub const BROWSER_SESSION_NAME: &str = "manage.fastly.com browser session";
 
 /// An API token as Fastly describes it (never the secret itself; see [`CreatedToken`]).
 ///
-/// `Serialize` gives Fastly's field names (`scope` as the space-delimited string).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+/// `Serialize` gives Fastly's field names (`scope` as the space-delimited string), and
+/// `Deserialize` reads that back (ids validated), so tokens can be cached or kept as fixtures.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Token {
@@ -459,7 +481,7 @@ impl Token {
     ///
     /// ```
     /// # fn check(token: &fastly_tokens::Token) {
-    /// if token.is_expired_at(chrono::Utc::now()) {
+    /// if token.is_expired_at(fastly_tokens::chrono::Utc::now()) {
     ///     println!("{} has expired", token.name());
     /// }
     /// # }

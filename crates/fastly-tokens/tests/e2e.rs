@@ -489,3 +489,30 @@ async fn the_fake_produces_every_documented_case() {
     let logged = format!("{requests:?}");
     assert!(!logged.contains(&root.key) && !logged.contains(&alice.key));
 }
+
+#[tokio::test]
+async fn models_round_trip_through_their_json() {
+    use fastly_tokens::{AutomationToken, Token};
+    let fake = fastly_tokens_fake::start().await.expect("fake");
+    let alice = client_for(&fake, &fake.seed().user("alice").key);
+    let tokens = alice.list_tokens().await.expect("list");
+    assert!(!tokens.is_empty());
+    let json = serde_json::to_string(&tokens).expect("serialize");
+    let back: Vec<Token> = serde_json::from_str(&json).expect("deserialize");
+    assert_eq!(back, tokens);
+    let root = client_for(&fake, &fake.seed().user("root").key);
+    let automation = root.list_automation_tokens().await.expect("list");
+    let json = serde_json::to_string(&automation).expect("serialize");
+    let back: Vec<AutomationToken> = serde_json::from_str(&json).expect("deserialize");
+    assert_eq!(back, automation);
+    // Scopes serialize as their names; an id that is not one is refused on the way in.
+    assert_eq!(
+        serde_json::to_string(&Scope::PurgeSelect).expect("json"),
+        "\"purge_select\""
+    );
+    let scope: Scope = serde_json::from_str("\"global:read\"").expect("scope");
+    assert_eq!(scope, Scope::GlobalRead);
+    assert!(serde_json::from_str::<Scope>("\"two words\"").is_err());
+    let bad = json.replacen(automation[0].id().to_string().as_str(), "not/an/id", 1);
+    assert!(serde_json::from_str::<Vec<AutomationToken>>(&bad).is_err());
+}

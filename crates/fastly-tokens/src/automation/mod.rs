@@ -132,7 +132,7 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn run(client: fastly_tokens::Client) -> Result<(), fastly_tokens::Error> {
-    /// use futures_util::StreamExt as _;
+    /// use fastly_tokens::StreamExt as _; // re-exported: no futures dependency needed
     /// let mut tokens = std::pin::pin!(client.automation_tokens());
     /// while let Some(token) = tokens.next().await {
     ///     let token = token?;
@@ -316,7 +316,7 @@ impl Client {
     ///     .role(Role::Engineer)
     ///     .scopes([Scope::PurgeSelect])
     ///     .services(["4aXkQ2mXbV1yQp0tR9sT7e".parse::<fastly_tokens::ServiceId>()?])
-    ///     .expires_at(chrono::Utc::now() + chrono::Duration::days(90))
+    ///     .expires_at(fastly_tokens::chrono::Utc::now() + fastly_tokens::chrono::Duration::days(90))
     ///     .sudo("admin@example.com", "password") // skipped within a sudo window
     ///     .send()
     ///     .await?;

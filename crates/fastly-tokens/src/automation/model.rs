@@ -91,6 +91,14 @@ impl serde::Serialize for Role {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for Role {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for Role {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -110,8 +118,9 @@ impl schemars::JsonSchema for Role {
 /// to this one model: a sentinel is `None`, `scopes`/`scope` are one [`ScopeSet`], and a field a
 /// shape lacks is `None`.
 ///
-/// `Serialize` gives Fastly's field names (`scope` as the space-delimited string).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+/// `Serialize` gives Fastly's field names (`scope` as the space-delimited string), and
+/// `Deserialize` reads that back (ids validated).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct AutomationToken {

@@ -247,7 +247,7 @@ impl Client {
     ///     .name("ci-purge")
     ///     .scopes([Scope::PurgeSelect])
     ///     .services(["4aXkQ2mXbV1yQp0tR9sT7e".parse::<fastly_tokens::ServiceId>()?])
-    ///     .expires_at(chrono::Utc::now() + chrono::Duration::days(90))
+    ///     .expires_at(fastly_tokens::chrono::Utc::now() + fastly_tokens::chrono::Duration::days(90))
     ///     .otp("123456")
     ///     .send()
     ///     .await?;
