@@ -441,8 +441,9 @@ async fn refused_bulk_chunk_is_sifted_then_halved() {
 }
 
 #[tokio::test]
-async fn a_forbidden_bulk_chunk_is_never_sifted() {
-    // "Not yours" may look like "not found" to a lookup; only revokes decide.
+async fn a_forbidden_bulk_chunk_is_sifted_but_never_called_gone() {
+    // "Not yours" may look like "not found" to a lookup: after a 403, an id the lookup cannot
+    // see is failed with the refusal, never reported gone, and costs no further write.
     let server = MockServer::start_async().await;
     server
         .mock_async(|when, then| {
@@ -462,9 +463,11 @@ async fn a_forbidden_bulk_chunk_is_never_sifted() {
         .revoke_tokens([tid("aaa1"), tid("bbb2")])
         .await
         .expect("report");
-    lookups.assert_calls_async(0).await;
+    lookups.assert_calls_async(2).await;
     assert_eq!(report.failed().count(), 2);
+    assert!(report.failed().all(|(_, e)| e.is_forbidden()));
     assert_eq!(report.already_gone().count(), 0);
+    assert_eq!(report.requests(), 1, "the refused chunk only");
 }
 
 #[tokio::test]
@@ -570,8 +573,9 @@ async fn every_operation_maps_every_error_status_with_fastlys_message() {
                 single.assert_calls_async(usize::from(fell_back)).await;
             }
             if let Some(lookup) = &lookup {
-                // Sifted on 400/422, never on 403 (nor on 401, which stops everything).
-                let sifted = matches!(status, 400 | 422);
+                // Sifted on 400/403/422 (reads before writes), not on 401, which stops
+                // everything.
+                let sifted = matches!(status, 400 | 403 | 422);
                 lookup.assert_calls_async(usize::from(sifted)).await;
             }
             if status == 400 {

@@ -516,3 +516,48 @@ async fn models_round_trip_through_their_json() {
     let bad = json.replacen(automation[0].id().to_string().as_str(), "not/an/id", 1);
     assert!(serde_json::from_str::<Vec<AutomationToken>>(&bad).is_err());
 }
+
+#[tokio::test]
+async fn a_bulk_revoke_with_someone_elses_tokens_spends_reads_before_writes() {
+    let fake = fastly_tokens_fake::start().await.expect("fake");
+    let alice = client_for(&fake, &fake.seed().user("alice").key);
+    let mine = ids(&fake.add_tokens("alice", 470));
+    let bobs = ids(&fake.add_tokens("bob", 30));
+    // Interleaved, so every chunk of 100 holds some of bob's, and two ids given twice.
+    let mut wanted: Vec<TokenId> = Vec::new();
+    let mut theirs = bobs.iter();
+    for (n, id) in mine.iter().enumerate() {
+        wanted.push(id.clone());
+        if n % 16 == 0
+            && let Some(b) = theirs.next()
+        {
+            wanted.push(b.clone());
+        }
+    }
+    wanted.extend(theirs.cloned());
+    wanted.push(mine[0].clone());
+    wanted.push(bobs[0].clone());
+    let report = alice.revoke_tokens(&wanted).await.expect("report");
+    assert_eq!(report.len(), 500);
+    assert_eq!(report.duplicates(), [mine[0].clone(), bobs[0].clone()]);
+    assert_eq!(report.revoked().count(), 470);
+    let failed: Vec<_> = report.failed().collect();
+    assert_eq!(failed.len(), 30);
+    assert!(failed.iter().all(|(_, e)| e.is_forbidden()), "{failed:?}");
+    assert!(
+        bobs.iter().all(|id| fake.is_live(id.as_str())),
+        "bob's tokens untouched"
+    );
+    assert!(mine.iter().all(|id| !fake.is_live(id.as_str())));
+    // Each refused chunk costs its one request plus one resend: 5 chunks, at most 10 writes.
+    assert!(
+        report.requests() <= 10,
+        "{} non-read requests",
+        report.requests()
+    );
+    assert_eq!(
+        report.lookups(),
+        500,
+        "every id of the refused chunks was looked up once"
+    );
+}

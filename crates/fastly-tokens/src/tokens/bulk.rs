@@ -35,6 +35,7 @@ impl RevokeStatus {
 #[derive(Debug, Clone, Default)]
 pub struct BulkRevokeReport {
     entries: Vec<(TokenId, RevokeStatus)>,
+    duplicates: Vec<TokenId>,
     requests: usize,
     lookups: usize,
 }
@@ -64,6 +65,11 @@ impl BulkRevokeReport {
             RevokeStatus::Failed(e) => Some((id, e.as_ref())),
             _ => None,
         })
+    }
+    /// Ids given more than once, each once, in the order of their second appearance (each is
+    /// revoked once and has one entry).
+    pub fn duplicates(&self) -> &[TokenId] {
+        &self.duplicates
     }
     /// Whether every id is revoked or already gone.
     pub fn all_gone(&self) -> bool {
@@ -118,10 +124,21 @@ where
     // One clone per id; duplicates found by reference. FxHash rather than std's SipHash: the
     // set lives for one call over validated ids, and SipHash was 10% of a bulk call (measured).
     let mut unique: Vec<TokenId> = ids.into_iter().map(|id| id.borrow().clone()).collect();
+    let mut duplicates = Vec::new();
     let keep: Vec<bool> = {
         let mut seen: FxHashSet<&str> = FxHashSet::default();
+        let mut repeated: FxHashSet<&str> = FxHashSet::default();
         seen.reserve(unique.len());
-        unique.iter().map(|id| seen.insert(id.as_str())).collect()
+        unique
+            .iter()
+            .map(|id| {
+                let first = seen.insert(id.as_str());
+                if !first && repeated.insert(id.as_str()) {
+                    duplicates.push(id.clone());
+                }
+                first
+            })
+            .collect()
     };
     let mut keep = keep.into_iter();
     unique.retain(|_| keep.next().unwrap_or(true));
@@ -161,6 +178,7 @@ where
         .collect();
     BulkRevokeReport {
         entries,
+        duplicates,
         requests,
         lookups,
     }
@@ -205,11 +223,14 @@ impl Run<'_> {
     }
 
     /// Revokes `part` with one bulk request. If Fastly refuses it as a whole for a reason that
-    /// may concern only some ids (400/403/404/422):
-    /// 1. a refused chunk is *sifted*: each id is looked up with `GET /tokens/{id}` (reads are
-    ///    not rate limited); ids that are gone are reported so, and the rest is revoked in one
-    ///    request;
-    /// 2. if that is refused too (or nothing was missing), the part is halved and each half
+    /// may concern only some ids (400/403/404/422), reads are spent before writes (reads are
+    /// not rate limited, writes come out of the hourly budget):
+    /// 1. a refused chunk is *sifted*: each id is looked up with `GET /tokens/{id}`. An id the
+    ///    key cannot see is reported without another write: already gone after a 400/404/422
+    ///    refusal; after a 403 ("not yours") it may be another user's (a lookup of someone
+    ///    else's token answers 404 too), so it is reported failed with the refusal, never gone.
+    ///    The rest is revoked in one request: a chunk with someone else's tokens costs two;
+    /// 2. if that is refused too (or every id was found), the part is halved and each half
     ///    retried, down to single revokes: k bad ids among n cost about 2k·log2(n) requests.
     fn part<'s>(
         &'s mut self,
@@ -237,14 +258,11 @@ impl Run<'_> {
             }
             match revoke_chunk(self.client, part.iter().map(|&i| &self.ids[i])).await {
                 Ok(()) => self.set(part, &RevokeStatus::Revoked),
-                // A 403 may mean "not yours", and a lookup of someone else's token may answer
-                // 404 too: never sift on it, or a live token could be reported gone.
-                Err(error)
-                    if worth_splitting(&error)
-                        && stage == Stage::Chunk
-                        && !error.is_forbidden() =>
-                {
-                    let remaining = self.sift(part).await;
+                Err(error) if worth_splitting(&error) && stage == Stage::Chunk => {
+                    // A 403 may mean "not yours", and a lookup of someone else's token may
+                    // answer 404 too: after one, an id the key cannot see is not called gone.
+                    let refusal = error.is_forbidden().then(|| Arc::new(error));
+                    let remaining = self.sift(part, refusal).await;
                     if remaining.len() == part.len() {
                         // Nothing was missing: the refusal is about something else. Halve.
                         self.halve(part).await;
@@ -267,8 +285,9 @@ impl Run<'_> {
         self.part(right, Stage::Half).await;
     }
 
-    /// Looks each id up; records those Fastly no longer has as already gone, returns the rest.
-    async fn sift(&mut self, part: &[usize]) -> Vec<usize> {
+    /// Looks each id up; records those the key cannot see (already gone, or with `refusal`
+    /// failed with it) and returns the rest.
+    async fn sift(&mut self, part: &[usize], refusal: Option<Arc<Error>>) -> Vec<usize> {
         let mut remaining = Vec::with_capacity(part.len());
         for &i in part {
             self.lookups += 1;
@@ -280,7 +299,12 @@ impl Run<'_> {
                 },
             };
             match found {
-                Err(e) if e.is_not_found() => self.statuses[i] = Some(RevokeStatus::AlreadyGone),
+                Err(e) if e.is_not_found() => {
+                    self.statuses[i] = Some(match &refusal {
+                        None => RevokeStatus::AlreadyGone,
+                        Some(refusal) => RevokeStatus::Failed(refusal.clone()),
+                    });
+                }
                 // Found, or the lookup failed: keep it, the revoke will tell.
                 _ => remaining.push(i),
             }
