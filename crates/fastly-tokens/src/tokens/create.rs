@@ -78,7 +78,7 @@ impl<'a> CreateTokenBuilder<'a> {
     }
 
     /// Its scopes, sent space-delimited. Required: there is no default scope. Each must be one
-    /// printable word; [`Scope::Other`] with whitespace is refused before sending.
+    /// printable word; [`Scope::Other`](crate::Scope::Other) with whitespace is refused before sending.
     ///
     /// Takes scopes, or a token's own set: `.scopes(token.scopes())`.
     pub fn scopes(mut self, scopes: impl crate::model::IntoScopes) -> Self {
