@@ -128,6 +128,12 @@ pub(crate) async fn run(
     plan: Plan,
     announce: &mut dyn Announce,
 ) -> Result<ExitClass, Failure> {
+    if matches!(plan.sink, Sink::Stdout) && crate::output::stdout_is_null() {
+        return Err(Failure::usage(
+            "stdout is /dev/null (or was closed): the new secret would be lost; send it to a \
+             file or a pipe, or use --write-to / --exec (rotate). Nothing was created",
+        ));
+    }
     let mut signals = Signals::install()?;
     let mut ledger = Ledger::new(plan.old.as_ref().map(|o| &o.id));
     let minted = mint_step(ctx, &mut signals, &mut ledger, &plan.spec, plan.request).await?;
@@ -187,6 +193,12 @@ pub(crate) async fn run(
         (Some(_), Err(e)) => Some(e),
         (_, Ok(())) => None,
     };
+    // A reader that went away after the secret was written (`| head -c 10`) did not keep it:
+    // delivery is not confirmed, and nothing is retired.
+    if handed_to.is_none() && crate::output::stdout_reader_gone() {
+        let why = "stdout's reader went away: the new secret may not have been kept";
+        return Err(undo(ctx, &mut signals, &mut ledger, &minted, why).await);
+    }
     ledger.new = ledger::New::Live {
         at: handed_to.clone().unwrap_or_else(|| "stdout".to_string()),
     };

@@ -62,13 +62,19 @@ fn main() -> ExitCode {
 /// `--help` and `--version` print as usual.
 fn usage_error(e: &clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
-    if matches!(
-        e.kind(),
-        ErrorKind::DisplayHelp
-            | ErrorKind::DisplayVersion
-            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
-    ) || !wants_json()
-    {
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        // Help and version go to stdout like any output: a full disk is not a success.
+        let text = e.render().to_string();
+        return match output::Out.write_line(text.trim_end()) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                let failure = Failure::local(format!("cannot write to stdout: {e}"));
+                report(&failure, false);
+                ExitCode::from(failure.code())
+            }
+            _ => ExitCode::SUCCESS,
+        };
+    }
+    if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand || !wants_json() {
         let _ = e.print();
         return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
     }

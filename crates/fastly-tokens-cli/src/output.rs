@@ -107,6 +107,39 @@ impl Out {
     }
 }
 
+/// Whether stdout goes nowhere: `/dev/null`, which is also what a closed stdout (`>&-`) is
+/// reopened as when the process starts. A secret printed there is lost, so a command that
+/// would deliver one on stdout refuses before creating anything.
+pub fn stdout_is_null() -> bool {
+    use std::os::fd::AsFd as _;
+    use std::os::unix::fs::{FileTypeExt as _, MetadataExt as _};
+    let Ok(fd) = std::io::stdout().as_fd().try_clone_to_owned() else {
+        return false;
+    };
+    let (Ok(out), Ok(null)) = (
+        std::fs::File::from(fd).metadata(),
+        std::fs::metadata("/dev/null"),
+    ) else {
+        return false;
+    };
+    out.file_type().is_char_device() && out.rdev() == null.rdev()
+}
+
+/// Whether stdout is a pipe whose reader has gone (`| head -c 10` after it exited): what was
+/// written there and not yet read is lost. Checked before a credential is retired.
+pub fn stdout_reader_gone() -> bool {
+    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+    use std::os::fd::AsFd as _;
+    let stdout = std::io::stdout();
+    let mut fds = [PollFd::new(stdout.as_fd(), PollFlags::empty())];
+    match poll(&mut fds, PollTimeout::ZERO) {
+        Ok(_) => fds[0]
+            .revents()
+            .is_some_and(|r| r.intersects(PollFlags::POLLERR | PollFlags::POLLHUP)),
+        Err(_) => false,
+    }
+}
+
 /// A document as pretty JSON.
 pub fn to_json<T: Serialize>(value: &T) -> Result<String, Failure> {
     serde_json::to_string_pretty(value).map_err(|e| Failure {

@@ -3,7 +3,6 @@
 //! byte and exited 0).
 
 use std::io::{Read as _, Write as _};
-use std::os::fd::AsFd as _;
 use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
@@ -160,9 +159,9 @@ fn keep_owner_and_mode(file: &std::fs::File, keep: Keep) -> std::io::Result<()> 
     file.set_permissions(std::fs::Permissions::from_mode(keep.mode))
 }
 
-/// Hands the secret to `sh -c command` on its stdin (never its arguments or environment); its
-/// stdout goes to stderr so that `--json` stays one document. Delivered when it read every
-/// byte of the secret and exited 0. Signals received meanwhile are passed on to it.
+/// Hands the secret to `sh -c command` on its stdin (never its arguments or environment).
+/// Delivered when it read every byte of the secret and exited 0. Signals received meanwhile
+/// are passed on to it.
 pub(crate) async fn command(
     signals: &mut Signals,
     command: &str,
@@ -175,15 +174,16 @@ pub(crate) async fn command(
     let mut unread = reader
         .try_clone()
         .map_err(|e| format!("cannot make a pipe for the command: {e}"))?;
-    let stderr = std::io::stderr()
-        .as_fd()
-        .try_clone_to_owned()
-        .map_err(|e| format!("cannot pass stderr to the command: {e}"))?;
     let mut cmd = tokio::process::Command::new("sh");
+    // Its stdout is discarded: a command that echoes its input (`tee`, `cat`) would print the
+    // secret into a CI log; its stderr is shown. It gets neither the API token this process
+    // runs with nor the one-time code.
     cmd.arg("-c")
         .arg(command)
         .stdin(Stdio::from(reader))
-        .stdout(Stdio::from(stderr));
+        .stdout(Stdio::null())
+        .env_remove("FASTLY_API_TOKEN")
+        .env_remove("FASTLY_OTP");
     let mut child =
         signals::spawn_in_group(&mut cmd).map_err(|e| format!("cannot run the command: {e}"))?;
     drop(cmd);

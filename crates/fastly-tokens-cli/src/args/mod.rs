@@ -167,7 +167,8 @@ pub(crate) enum Command {
     ///
     /// The command runs in its own process group (with the terminal, when there is one), so
     /// a Ctrl-C reaches it once; SIGINT, SIGTERM and SIGHUP sent to fastly-tokens are passed
-    /// on to it. Exits with the command's status (127 not found, 126 not executable).
+    /// on to it. Exits with the command's status (127 not found, 126 not executable), or
+    /// 128+n when fastly-tokens itself received signal n.
     #[command(
         after_help = "Example:\n  printf '%s\\n%s\\n' \"$PASSWORD\" \"$OTP\" | fastly-tokens exec --ttl 15m --scope purge_select \\\n      --username me@example.com --password-stdin --otp-stdin -- fastly purge --all --service-id SID"
     )]

@@ -66,12 +66,22 @@ pub(crate) async fn run(ctx: &Context, args: ExecArgs) -> Result<u8, Failure> {
     };
     drop(command);
 
+    let command_had_it = ran.is_ok();
     ledger.new = match signals.shield(mint::revoke_minted(ctx, &minted)).await {
         Ok(_) => ledger::New::Revoked,
+        // The command had the secret in its environment: the token is not secretless.
+        Err(_) if command_had_it => ledger::New::Live {
+            at: format!("the command {program:?} (FASTLY_API_TOKEN)"),
+        },
         Err(why) => ledger::New::RevokeFailed { why },
     };
     let id = minted.shown_id();
     match (ran, &ledger.new) {
+        // A signal fastly-tokens itself received ends it with 128 + n, as every minting
+        // command does, once the token is revoked (the command had it passed on).
+        (Ok(_), ledger::New::Revoked) if signals.received().is_some() => Ok(signals
+            .received()
+            .map_or(1, |n| u8::try_from(128 + n).unwrap_or(1))),
         (Ok((code, _)), ledger::New::Revoked) => Ok(code),
         (Err((code, why)), ledger::New::Revoked) => Err(Failure {
             class: ExitClass::Usage,
@@ -91,7 +101,8 @@ pub(crate) async fn run(ctx: &Context, args: ExecArgs) -> Result<u8, Failure> {
                 class: ExitClass::Partial,
                 message: format!(
                     "{what} (its exit code {code} is replaced by 6), but revoking its token \
-                     {id} failed; it expires at {expires} anyway. {}",
+                     {id} failed; it expires at {expires} anyway, or revoke it with {}. {}",
+                    minted.revoke_hint(),
                     ledger.account()
                 ),
                 tokens: ledger.tokens(),

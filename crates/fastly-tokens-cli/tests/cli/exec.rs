@@ -65,7 +65,7 @@ fn exec_under_every_fault_revokes_or_names_its_token() {
             says: &[
                 "exited with status 3",
                 "its exit code 3 is replaced by 6",
-                "NOT revoked",
+                "its secret went to the command",
                 "fastly-tokens revoke",
             ],
         },

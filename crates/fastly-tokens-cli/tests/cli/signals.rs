@@ -315,3 +315,26 @@ fn a_signal_after_delivery_revokes_nothing_more_and_names_both_tokens() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn exec_ends_with_128_plus_n_when_a_signal_arrives_during_its_final_revoke() {
+    let (_rt, fake) = started();
+    let alice = fake.seed().user("alice").clone();
+    let before = fake.live_tokens();
+    fake.inject_matching(
+        "DELETE",
+        "/tokens/self",
+        Fault::Latency(Duration::from_millis(1500)),
+        1,
+    );
+    let child = spawn(&fake, &exec_args(&alice, &["sh", "-c", "exit 0"]));
+    std::thread::sleep(Duration::from_millis(700));
+    kill("TERM", &child.id().to_string());
+    let out = finish(child);
+    assert_eq!(out.code, 143, "{}", out.stderr);
+    assert_eq!(
+        fake.live_tokens(),
+        before,
+        "the revoke in flight was finished"
+    );
+}

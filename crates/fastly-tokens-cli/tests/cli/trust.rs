@@ -270,3 +270,98 @@ fn loopback_is_never_reached_through_an_environment_proxy() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(valid("token", &out.stdout)["name"], "alice-global");
 }
+
+#[test]
+fn a_secret_is_never_printed_where_it_is_lost_or_echoed() {
+    let (_rt, fake) = started();
+    let alice = fake.seed().user("alice").clone();
+    let old = fake.seed().token("ci-purge").id.clone();
+    let otp = alice.otp.clone().unwrap_or_default();
+    let creds = format!("{}\n{otp}\n", alice.password);
+    // stdout is /dev/null, or closed (which a process sees as /dev/null): refused first.
+    for closed in [false, true] {
+        for args in [
+            &[
+                "create",
+                "--name",
+                "x",
+                "--scope",
+                "global:read",
+                "--no-expiry",
+            ][..],
+            &["rotate", &old, "--yes"],
+        ] {
+            let before = fake.live_tokens();
+            let mut cmd = bin();
+            cmd.env("FASTLY_API_TOKEN", &alice.key)
+                .args(["--endpoint", fake.base_url()])
+                .args(args)
+                .args([
+                    "--username",
+                    &alice.login,
+                    "--password-stdin",
+                    "--otp-stdin",
+                ])
+                .stdin(Stdio::piped())
+                .stderr(Stdio::piped());
+            if closed {
+                // `>&-`: the CLI starts with no fd 1 and the runtime reopens it as /dev/null.
+                cmd.stdout(Stdio::null());
+            } else {
+                cmd.stdout(std::fs::File::create("/dev/null").expect("/dev/null"));
+            }
+            let mut child = cmd.spawn().expect("runs");
+            if let Some(mut stdin) = child.stdin.take() {
+                let _ = stdin.write_all(creds.as_bytes());
+            }
+            let out = child.wait_with_output().expect("finishes");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+            assert!(stderr.contains("/dev/null"), "{stderr}");
+            assert_eq!(fake.live_tokens(), before, "nothing was created");
+            assert!(fake.is_live(&old));
+        }
+    }
+    // The hand-off command's stdout is not shown (it could echo the secret), and it gets
+    // neither this process's API token nor the one-time code.
+    let dir = std::env::temp_dir().join(format!("fastly-tokens-echo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let env = dir.join("env");
+    let command = format!("cat; env > {}", env.display());
+    let mut cmd = bin();
+    cmd.env("FASTLY_API_TOKEN", &alice.key)
+        .env("FASTLY_OTP", &otp)
+        .args(["--endpoint", fake.base_url()])
+        .args(["rotate", &old, "--yes", "--exec", &command])
+        .args(["--username", &alice.login, "--password-stdin"]);
+    let out = run(cmd, Some(&format!("{}\n", alice.password)));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let seen = std::fs::read_to_string(&env).expect("env");
+    assert!(!seen.contains(&alice.key), "the API token is not passed on");
+    assert!(!seen.contains("FASTLY_OTP"), "{seen}");
+    let new_ids = fake.live_tokens();
+    assert!(new_ids > 0);
+    // No 32-character secret on stdout or stderr: the only secret printed would be the new one.
+    for text in [&out.stdout, &out.stderr] {
+        assert!(
+            !text
+                .split_whitespace()
+                .any(|w| w.len() == 32 && !w.contains('/')),
+            "{text}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn help_on_a_full_disk_is_not_a_success() {
+    for args in [&["--help"][..], &["--version"], &["create", "--help"]] {
+        let out = bin()
+            .args(args)
+            .stdout(std::fs::File::create("/dev/full").expect("/dev/full"))
+            .stderr(Stdio::piped())
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(9), "{args:?}");
+    }
+}
