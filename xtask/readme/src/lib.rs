@@ -4,3 +4,9 @@
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]
 struct ReadmeDoctests;
+
+/// Every example of the `fastly-tokens` API docs (collected by `build.rs`), compiled with only
+/// `fastly-tokens`, `fastly-tokens-fake` and `tokio`, as a user's project would.
+#[cfg(doctest)]
+#[doc = include_str!(concat!(env!("OUT_DIR"), "/api-examples.md"))]
+struct ApiDoctests;

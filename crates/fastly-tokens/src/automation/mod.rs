@@ -310,7 +310,7 @@ impl Client {
     /// ```no_run
     /// # async fn run(client: fastly_tokens::Client) -> Result<(), Box<dyn std::error::Error>> {
     /// use fastly_tokens::{Role, Scope};
-    /// use secrecy::ExposeSecret;
+    /// use fastly_tokens::secrecy::ExposeSecret; // re-exported: no secrecy dependency needed
     /// let created = client
     ///     .create_automation_token("ci-deploy")
     ///     .role(Role::Engineer)

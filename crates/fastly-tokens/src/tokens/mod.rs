@@ -241,7 +241,7 @@ impl Client {
     /// ```no_run
     /// # async fn run(client: fastly_tokens::Client) -> Result<(), Box<dyn std::error::Error>> {
     /// use fastly_tokens::{Credentials, Scope};
-    /// use secrecy::ExposeSecret;
+    /// use fastly_tokens::secrecy::ExposeSecret; // re-exported: no secrecy dependency needed
     /// let created = client
     ///     .create_token(Credentials::password("me@example.com", "my password"))
     ///     .name("ci-purge")
