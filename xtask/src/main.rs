@@ -1,7 +1,7 @@
 //! Project chores, run as `cargo xtask <command>` (see `.cargo/config.toml`).
 //!
-//! Arguments are parsed by hand rather than with clap: there are two commands and
-//! one flag, and the xtask already pays for compiling the generator.
+//! Arguments are parsed with clap (derive), as the CLI's are: every command answers `--help`,
+//! an unknown flag is an error that names it, and the usage text cannot go stale.
 
 mod ci;
 mod generate;
@@ -12,6 +12,8 @@ mod upstream;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use clap::{Parser, Subcommand};
+
 /// The workspace root (the xtask lives one level below it).
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -20,28 +22,77 @@ pub fn workspace_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
-const USAGE: &str = "\
-usage: cargo xtask <command>
+/// Project chores: code generation, checks and benchmarks (`cargo xtask <command>`).
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask")]
+struct Xtask {
+    #[command(subcommand)]
+    command: Chore,
+}
 
-commands:
-  generate           regenerate crates/fastly-tokens-raw/src/generated.rs from openapi/fastly-tokens.yaml
-  generate --check   fail with a diff if the committed generated.rs is stale
-  contract           contract checks: spec lint, fixtures, requests and responses through Prism,
-                     model coverage (installs its pinned npm tools)
-  spec-diff OLD NEW [--fail-on breaking|any] [--paths GLOB[,GLOB]] [--json]
-                     every change between two OpenAPI documents with a rule id and whether it
-                     breaks this client (default paths: those of openapi/fastly-tokens.yaml)
-  public-api [--bless] the public API of the library crates, compared with api/*.txt
-  upstream FILE [--accept]
-                     what Fastly changed in the token part of its published OpenAPI document
-                     (FILE, newly downloaded) since openapi/upstream/; --accept records it
-  bench [--with-fastly-api] [--runs N] [--scale S] [--workloads A,B] [--build-cost]
-        [--instructions]
-                     benchmark against the reqwest floors (bare and configured as ours), the
-                     hyper floor (and fastly-api 15.0.0, built on demand); --instructions
-                     prints per-call instruction counts from callgrind; see BENCHMARKS.md
-  ci                 everything CI runs: generate --check, fmt, clippy, tests, docs, contract
-  help               show this message";
+#[derive(Debug, Subcommand)]
+enum Chore {
+    /// Regenerate crates/fastly-tokens-raw/src/generated.rs from openapi/fastly-tokens.yaml.
+    Generate {
+        /// Fail with a diff if the committed generated.rs is stale; write nothing.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Contract checks: spec lint, fixtures, requests and responses through Prism, model
+    /// coverage (installs its pinned npm tools). Arguments go to the contract checker
+    /// (`--live`, `--json`).
+    Contract {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Every change between two OpenAPI documents, with a rule id and whether it breaks this
+    /// client.
+    SpecDiff {
+        /// The older document.
+        old: String,
+        /// The newer document.
+        new: String,
+        /// Exit non-zero on changes of this severity: breaking or any.
+        #[arg(long, value_name = "breaking|any", value_parser = fail_on)]
+        fail_on: Option<spec_diff::Severity>,
+        /// Compare these paths (glob, comma-separated) instead of those of
+        /// openapi/fastly-tokens.yaml.
+        #[arg(long, value_name = "GLOB[,GLOB]")]
+        paths: Option<String>,
+        /// Every change as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The public API of the library crates, compared with api/*.txt.
+    PublicApi {
+        /// Record the current listing.
+        #[arg(long)]
+        bless: bool,
+    },
+    /// What Fastly changed in the token part of its published OpenAPI document since
+    /// openapi/upstream/.
+    Upstream {
+        /// Fastly's newly downloaded document.
+        file: String,
+        /// Record it as reviewed.
+        #[arg(long)]
+        accept: bool,
+    },
+    /// Benchmarks against the reqwest and hyper floors (and fastly-api with
+    /// --with-fastly-api); arguments go to the harness: --runs N, --scale S, --workloads A,B,
+    /// --build-cost, --instructions. See BENCHMARKS.md.
+    Bench {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Everything CI runs: generate --check, fmt, clippy, tests, docs, package, contract,
+    /// public-api, the fake from Python.
+    Ci,
+}
+
+fn fail_on(v: &str) -> Result<spec_diff::Severity, String> {
+    spec_diff::Severity::parse_fail_on(v).ok_or(format!("expected breaking or any, not {v:?}"))
+}
 
 /// Builds the benchmark workspace (`xtask/bench`, outside the main one so that fastly-api is
 /// never built by default) in release, then runs its harness.
@@ -76,50 +127,33 @@ fn bench(args: &[&str]) -> Result<(), String> {
     }
 }
 
-/// `--fail-on breaking|any`, `--paths GLOB[,GLOB]`, `--json`.
-fn spec_diff_options(args: &[&str]) -> Result<spec_diff::Options, String> {
-    let mut options = spec_diff::Options::default();
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        match *arg {
-            "--json" => options.json = true,
-            "--fail-on" => {
-                let v = it.next().ok_or("--fail-on needs breaking or any")?;
-                options.fail_on = Some(
-                    spec_diff::Severity::parse_fail_on(v)
-                        .ok_or(format!("--fail-on {v:?}: expected breaking or any"))?,
-                );
-            }
-            "--paths" => {
-                options.paths = Some(it.next().ok_or("--paths needs a glob")?.to_string());
-            }
-            other => return Err(format!("unknown spec-diff argument {other:?}\n\n{USAGE}")),
-        }
-    }
-    Ok(options)
-}
-
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let result = match args.as_slice() {
-        ["generate"] => generate::run(generate::Mode::Write),
-        ["generate", "--check"] => generate::run(generate::Mode::Check),
-        ["ci"] => ci::run(),
-        ["spec-diff", old, new, rest @ ..] => {
-            spec_diff_options(rest).and_then(|options| spec_diff::run(old, new, &options))
+    let Xtask { command } = Xtask::parse();
+    let result = match command {
+        Chore::Generate { check: false } => generate::run(generate::Mode::Write),
+        Chore::Generate { check: true } => generate::run(generate::Mode::Check),
+        Chore::Ci => ci::run(),
+        Chore::SpecDiff {
+            old,
+            new,
+            fail_on,
+            paths,
+            json,
+        } => {
+            let options = spec_diff::Options {
+                json,
+                fail_on,
+                paths,
+            };
+            spec_diff::run(&old, &new, &options)
         }
-        ["bench", rest @ ..] => bench(rest),
-        ["public-api"] => public_api::run(false),
-        ["public-api", "--bless"] => public_api::run(true),
-        ["upstream", file] => upstream::run(file, false),
-        ["upstream", file, "--accept"] => upstream::run(file, true),
-        ["contract", rest @ ..] => ci::cargo(ci::CONTRACT, &[&["--"], rest].concat()),
-        ["help" | "--help" | "-h"] | [] => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
+        Chore::Bench { args } => bench(&args.iter().map(String::as_str).collect::<Vec<_>>()),
+        Chore::PublicApi { bless } => public_api::run(bless),
+        Chore::Upstream { file, accept } => upstream::run(&file, accept),
+        Chore::Contract { args } => {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            ci::cargo(ci::CONTRACT, &[&["--"], args.as_slice()].concat())
         }
-        other => Err(format!("unknown arguments {other:?}\n\n{USAGE}")),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -127,5 +161,25 @@ fn main() -> ExitCode {
             eprintln!("error: {message}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn every_command_answers_help_and_unknown_flags_are_named() {
+        Xtask::command().debug_assert();
+        for command in Xtask::command().get_subcommands() {
+            let name = command.get_name();
+            let help = Xtask::try_parse_from(["cargo xtask", name, "--help"])
+                .expect_err("help is an early exit");
+            assert_eq!(help.kind(), clap::error::ErrorKind::DisplayHelp, "{name}");
+        }
+        let unknown = Xtask::try_parse_from(["cargo xtask", "upstream", "--bogus"])
+            .expect_err("unknown flag");
+        assert!(unknown.to_string().contains("--bogus"), "{unknown}");
     }
 }
