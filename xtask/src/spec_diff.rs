@@ -76,13 +76,7 @@ pub fn run(old_path: &str, new_path: &str, options: &Options) -> Result<(), Stri
     };
     let (old, new) = (load(old_path)?, load(new_path)?);
     let filter = match &options.paths {
-        Some(globs) => Filter::Globs(
-            globs
-                .split(',')
-                .map(str::trim)
-                .map(str::to_string)
-                .collect(),
-        ),
+        Some(globs) => Filter::globs(&globs.split(',').map(str::trim).collect::<Vec<_>>())?,
         None => {
             let ours = load(
                 &crate::workspace_root()
@@ -161,11 +155,20 @@ pub struct Change {
 pub enum Filter {
     /// Exactly these path templates.
     Paths(BTreeSet<String>),
-    /// Paths matching any of these globs (`*` matches any characters).
-    Globs(Vec<String>),
+    /// Paths matching any of these globs (`*` matches any characters, `/` included).
+    Globs(Vec<glob::Pattern>),
 }
 
 impl Filter {
+    /// Paths matching any of these globs.
+    pub fn globs(globs: &[&str]) -> Result<Self, String> {
+        globs
+            .iter()
+            .map(|g| glob::Pattern::new(g).map_err(|e| format!("--paths {g:?}: {e}")))
+            .collect::<Result<_, _>>()
+            .map(Filter::Globs)
+    }
+
     /// Whether operations under `path` are compared.
     pub fn keeps_path(&self, path: &str) -> bool {
         self.keeps(path)
@@ -174,34 +177,9 @@ impl Filter {
     fn keeps(&self, path: &str) -> bool {
         match self {
             Filter::Paths(paths) => paths.contains(path),
-            Filter::Globs(globs) => globs.iter().any(|g| glob(g, path)),
+            Filter::Globs(globs) => globs.iter().any(|g| g.matches(path)),
         }
     }
-}
-
-/// `*` matches any run of characters; everything else matches itself.
-fn glob(pattern: &str, text: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
-        return pattern == text;
-    }
-    let mut rest = text;
-    for (i, part) in parts.iter().enumerate() {
-        if i == 0 {
-            match rest.strip_prefix(part) {
-                Some(r) => rest = r,
-                None => return false,
-            }
-        } else if i == parts.len() - 1 {
-            return rest.ends_with(part);
-        } else {
-            match rest.find(part) {
-                Some(at) => rest = &rest[at + part.len()..],
-                None => return false,
-            }
-        }
-    }
-    true
 }
 
 /// The text report: changes that are the same (rule, field, before and after) under several
@@ -1037,7 +1015,7 @@ components:
                 s["paths"]["/tokens/{token_id}"]["get"]["responses"]["404"] = json!({ "description": "missing", "content": { "application/json": { "schema": { "type": "object", "properties": { "msg": { "type": "string" } } } } } });
             }),
         ];
-        let all = Filter::Globs(vec!["*".into()]);
+        let all = Filter::globs(&["*"]).expect("a valid glob");
         for (rule, severity, edit) in cases {
             let (mut old, mut new) = new_from(edit);
             // Rules about something that exists before need it in the old spec too.
@@ -1088,6 +1066,7 @@ components:
             "{changes:#?}"
         );
         assert!(changes.iter().any(|c| c.severity == Severity::Breaking));
+        let glob = |p: &str, t: &str| glob::Pattern::new(p).expect("glob").matches(t);
         assert!(glob("/tokens*", "/tokens/{token_id}") && !glob("/tokens", "/tokens/self"));
         assert!(glob("*automation*", "/automation-tokens"));
         let text = render(&changes, "a", "b");
