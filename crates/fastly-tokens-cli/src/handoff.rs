@@ -147,6 +147,8 @@ pub(crate) async fn run(
             ledger.new = ledger::New::Live {
                 at: "stdout".to_string(),
             };
+            // The document begun on stdout is finished: the old token was kept.
+            let _ = announce.finished(&ctx.out, plan.old.as_ref().map(|o| (o, &ledger.old)));
             return Err(stop(
                 &ledger,
                 &format!("{warning}; store its secret (printed above) or revoke it"),
@@ -197,7 +199,9 @@ pub(crate) async fn run(
     // delivery is not confirmed, and nothing is retired.
     if handed_to.is_none() && crate::output::stdout_reader_gone() {
         let why = "stdout's reader went away: the new secret may not have been kept";
-        return Err(undo(ctx, &mut signals, &mut ledger, &minted, why).await);
+        let failure = undo(ctx, &mut signals, &mut ledger, &minted, why).await;
+        let _ = announce.finished(&ctx.out, plan.old.as_ref().map(|o| (o, &ledger.old)));
+        return Err(failure);
     }
     ledger.new = ledger::New::Live {
         at: handed_to.clone().unwrap_or_else(|| "stdout".to_string()),
@@ -208,6 +212,7 @@ pub(crate) async fn run(
             "interrupted by {} before the old token was revoked",
             crate::signals::name(n)
         );
+        let _ = announce.finished(&ctx.out, plan.old.as_ref().map(|o| (o, &ledger.old)));
         return Err(stop(&ledger, &why, &signals));
     }
 

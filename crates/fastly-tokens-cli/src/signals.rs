@@ -97,6 +97,9 @@ impl Signals {
                     self.note(n, "passed on to the command; cleaning up when it ends");
                     if let (Some(group), Ok(sig)) = (group, Sig::try_from(n)) {
                         let _ = killpg(group, sig);
+                        // A stopped child (Ctrl-Z, or a terminal read from the background)
+                        // would keep the signal pending forever.
+                        let _ = killpg(group, Sig::SIGCONT);
                     }
                 }
             }

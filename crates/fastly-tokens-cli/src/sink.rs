@@ -145,9 +145,16 @@ impl FileTarget {
         }
         temp.as_file().sync_all().map_err(what)?;
         temp.persist(&self.target).map_err(|e| what(e.error))?;
-        std::fs::File::open(&self.dir)
-            .and_then(|d| d.sync_all())
-            .map_err(|e| format!("cannot sync the folder {}: {e}", self.dir.display()))
+        // The new secret is in place from here on: a folder that cannot be synced is said, but
+        // does not undo a delivery (the file already holds the new secret, not the old one).
+        if let Err(e) = std::fs::File::open(&self.dir).and_then(|d| d.sync_all()) {
+            crate::output::err_line(format!(
+                "warning: {} was replaced but its folder could not be synced ({e}); a crash \
+                 now could bring back the old file",
+                self.target.display()
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -187,13 +194,14 @@ pub(crate) async fn command(
     let mut child =
         signals::spawn_in_group(&mut cmd).map_err(|e| format!("cannot run the command: {e}"))?;
     drop(cmd);
+    // A command that prompts on the terminal (`/dev/tty`) must own it, or it is stopped.
+    let foreground = signals::Foreground::give(&child);
     // The secret is far smaller than a pipe's buffer: this does not wait for the command.
     let written = writer.write_all(secret.as_bytes());
     drop(writer);
-    let status = signals
-        .wait_child(&mut child)
-        .await
-        .map_err(|e| format!("waiting for the command: {e}"))?;
+    let status = signals.wait_child(&mut child).await;
+    drop(foreground);
+    let status = status.map_err(|e| format!("waiting for the command: {e}"))?;
     written.map_err(|e| format!("cannot write to the command's stdin: {e}"))?;
     if !status.success() {
         return Err(format!("the command {}", exited(status)));

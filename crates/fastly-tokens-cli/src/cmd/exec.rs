@@ -87,6 +87,7 @@ pub(crate) async fn run(ctx: &Context, args: ExecArgs) -> Result<u8, Failure> {
             class: ExitClass::Usage,
             message: format!("{why}; its token {id} was revoked"),
             exit: Some(code),
+            signal: signals.received(),
             ..Failure::default()
         }),
         (ran, _) => {
@@ -106,6 +107,7 @@ pub(crate) async fn run(ctx: &Context, args: ExecArgs) -> Result<u8, Failure> {
                     ledger.account()
                 ),
                 tokens: ledger.tokens(),
+                signal: signals.received(),
                 ..Failure::default()
             })
         }

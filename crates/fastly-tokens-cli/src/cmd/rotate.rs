@@ -151,7 +151,7 @@ pub(crate) async fn run(ctx: &Context, args: RotateArgs) -> Result<ExitClass, Fa
     };
     let mut announce = RotateAnnounce {
         json: ctx.json,
-        plan: Some(plan),
+        plan,
         in_use,
         old: old_result,
     };
@@ -180,7 +180,7 @@ fn expiry(ctx: &Context, old: &Token, args: &RotateArgs) -> Result<Option<DateTi
 /// text.
 struct RotateAnnounce {
     json: bool,
-    plan: Option<RotatePlan>,
+    plan: RotatePlan,
     in_use: bool,
     old: TokenResult,
 }
@@ -199,13 +199,10 @@ struct RotateHead<'a> {
 impl Announce for RotateAnnounce {
     fn delivered(&mut self, out: &Out, new: &Minted, handed_to: Option<&str>) -> io::Result<()> {
         if self.json {
-            let Some(plan) = &self.plan else {
-                return Ok(());
-            };
             let head = RotateHead {
                 dry_run: false,
                 new: created_doc(new, handed_to.is_none()),
-                plan,
+                plan: &self.plan,
                 replaces_token_in_use: self.in_use,
                 handed_to,
             };
