@@ -67,6 +67,11 @@ pub(crate) trait Announce {
     fn finished(&mut self, out: &Out, old: Option<(&Old, &ledger::Old)>) -> io::Result<()>;
 }
 
+/// Why a command stopped at signal `n`.
+fn interrupted(n: i32, when: &str) -> String {
+    format!("interrupted by {}{when}", crate::signals::name(n))
+}
+
 /// A stop after the mint: the failure, with the ledger's account and tokens.
 fn stop(ledger: &Ledger, why: &str, signals: &Signals) -> Failure {
     Failure {
@@ -105,7 +110,7 @@ pub(crate) async fn mint_step(
         Ok(minted) => {
             ledger.minted(&minted);
             if let Some(n) = signals.received() {
-                let why = format!("interrupted by {}", crate::signals::name(n));
+                let why = interrupted(n, "");
                 return Err(undo(ctx, signals, ledger, &minted, &why).await);
             }
             Ok(minted)
@@ -163,7 +168,7 @@ pub(crate) async fn run(
             return Err(undo(ctx, &mut signals, &mut ledger, &minted, &why).await);
         }
         if let Some(n) = signals.received() {
-            let why = format!("interrupted by {}", crate::signals::name(n));
+            let why = interrupted(n, "");
             return Err(undo(ctx, &mut signals, &mut ledger, &minted, &why).await);
         }
     }
@@ -208,10 +213,7 @@ pub(crate) async fn run(
     };
     if let Some(n) = signals.received() {
         // Delivered: nothing more is undone, and nothing more is done.
-        let why = format!(
-            "interrupted by {} before the old token was revoked",
-            crate::signals::name(n)
-        );
+        let why = interrupted(n, " before the old token was revoked");
         let _ = announce.finished(&ctx.out, plan.old.as_ref().map(|o| (o, &ledger.old)));
         return Err(stop(&ledger, &why, &signals));
     }
@@ -226,7 +228,7 @@ pub(crate) async fn run(
     }
     let finished = announce.finished(&ctx.out, plan.old.as_ref().map(|o| (o, &ledger.old)));
     if let Some(n) = signals.received() {
-        let why = format!("interrupted by {}", crate::signals::name(n));
+        let why = interrupted(n, "");
         return Err(stop(&ledger, &why, &signals));
     }
     if let ledger::Old::RevokeFailed { .. } = &ledger.old {

@@ -216,6 +216,16 @@ pub(crate) async fn command(
     }
 }
 
+/// A child's status as a shell reports it: its code, or 128 + the signal that ended it.
+pub(crate) fn exit_code(status: ExitStatus) -> u8 {
+    use std::os::unix::process::ExitStatusExt as _;
+    match (status.code(), status.signal()) {
+        (Some(code), _) => u8::try_from(code).unwrap_or(1),
+        (None, Some(sig)) => u8::try_from(128 + sig).unwrap_or(1),
+        _ => 1,
+    }
+}
+
 /// "exited with status N" or "was killed by SIGNAL".
 pub(crate) fn exited(status: ExitStatus) -> String {
     use std::os::unix::process::ExitStatusExt as _;

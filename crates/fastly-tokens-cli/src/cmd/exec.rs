@@ -50,7 +50,7 @@ pub(crate) async fn run(ctx: &Context, args: ExecArgs) -> Result<u8, Failure> {
             let status = signals.wait_child(&mut child).await;
             drop(foreground);
             status
-                .map(|s| (exit_code(s), sink::exited(s)))
+                .map(|s| (sink::exit_code(s), sink::exited(s)))
                 .map_err(|e| {
                     (
                         ExitClass::Other as u8,
@@ -111,16 +111,5 @@ pub(crate) async fn run(ctx: &Context, args: ExecArgs) -> Result<u8, Failure> {
                 ..Failure::default()
             })
         }
-    }
-}
-
-/// The command's exit status as a shell reports it: its code, or 128 + the signal that ended
-/// it.
-fn exit_code(status: std::process::ExitStatus) -> u8 {
-    use std::os::unix::process::ExitStatusExt as _;
-    match (status.code(), status.signal()) {
-        (Some(code), _) => u8::try_from(code).unwrap_or(1),
-        (None, Some(sig)) => u8::try_from(128 + sig).unwrap_or(1),
-        _ => 1,
     }
 }
