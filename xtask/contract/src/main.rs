@@ -126,13 +126,31 @@ async fn live(spec: &Value, json: bool) -> ExitCode {
     }
 }
 
+/// Contract checks: the spec, the client and the fake agree (lint, fixtures, requests and
+/// responses through Prism, model coverage); with --live, the real API against the spec.
+#[derive(Debug, clap::Parser)]
+#[command(name = "cargo xtask contract")]
+struct Args {
+    /// Check what the real API serves against the spec instead (read-only calls with
+    /// FASTLY_API_TOKEN; exit 1 new fields, 2 a type or null the spec does not allow, 3 no
+    /// token).
+    #[arg(long)]
+    live: bool,
+    /// With --live: the report as JSON, for a nightly job.
+    #[arg(long, requires = "live")]
+    json: bool,
+    /// The spec to check [default: the repository's openapi/fastly-tokens.yaml].
+    #[arg(long, value_name = "FILE")]
+    spec: Option<PathBuf>,
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
+    let args = <Args as clap::Parser>::parse();
     let root = root();
-    let spec_path = std::env::args()
-        .skip_while(|a| a != "--spec")
-        .nth(1)
-        .map(PathBuf::from)
+    let spec_path = args
+        .spec
+        .clone()
         .unwrap_or_else(|| root.join("openapi/fastly-tokens.yaml"));
     let tools = root.join("xtask/contract");
     let mut failures = Vec::new();
@@ -147,9 +165,8 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let args: Vec<String> = std::env::args().collect();
-    if args.iter().any(|a| a == "--live") {
-        return live(&spec, args.iter().any(|a| a == "--json")).await;
+    if args.live {
+        return live(&spec, args.json).await;
     }
     if let Err(e) = install_tools(&tools) {
         eprintln!("error: {e}");
