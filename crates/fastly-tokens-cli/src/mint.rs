@@ -12,6 +12,7 @@ use fastly_tokens::{
     TokenId,
 };
 
+use crate::args::{AccessArgs, ExpiryArgs};
 use crate::context::{Context, Login};
 use crate::errors;
 use crate::{ExitClass, Failure};
@@ -27,6 +28,31 @@ pub(crate) struct Spec {
     pub(crate) scopes: Vec<Scope>,
     pub(crate) services: Vec<ServiceId>,
     pub(crate) expires_at: Option<DateTime<Utc>>,
+}
+
+impl Spec {
+    /// The token the flags describe: `--name`, `--scope`, `--service`, and its expiry.
+    pub(crate) fn from_flags(
+        ctx: &Context,
+        name: String,
+        access: &AccessArgs,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<Self, Failure> {
+        Ok(Self {
+            name,
+            scopes: scopes(&access.scopes)?,
+            services: services(ctx, &access.services)?,
+            expires_at,
+        })
+    }
+}
+
+/// The expiry the `--expires-in`, `--expires-at` and `--no-expiry` flags ask for.
+pub(crate) fn expiry_flags(
+    now: DateTime<Utc>,
+    flags: &ExpiryArgs,
+) -> Result<Option<DateTime<Utc>>, Failure> {
+    expiry(now, flags.expires_in, flags.expires_at, flags.no_expiry)
 }
 
 /// Who creates it, and how.

@@ -24,17 +24,25 @@ pub(crate) struct ExpiryArgs {
     pub(crate) no_expiry: bool,
 }
 
+/// What a new token may do: its scopes (at least one: Fastly's default would be `global`) and
+/// the services it is limited to.
 #[derive(Debug, Args)]
-pub(crate) struct CreateArgs {
-    /// Token name.
-    #[arg(long, value_parser = non_empty("--name"))]
-    pub(crate) name: String,
+pub(crate) struct AccessArgs {
     /// Scope (repeat for several): global, global:read, purge_select, purge_all. Required.
     #[arg(long = "scope", required = true, value_parser = non_empty("--scope"))]
     pub(crate) scopes: Vec<String>,
     /// Service id to limit the token to (repeat for several; default: all services).
     #[arg(long = "service", value_parser = non_empty("--service"))]
     pub(crate) services: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CreateArgs {
+    /// Token name.
+    #[arg(long, value_parser = non_empty("--name"))]
+    pub(crate) name: String,
+    #[command(flatten)]
+    pub(crate) access: AccessArgs,
     #[command(flatten)]
     pub(crate) expiry: ExpiryArgs,
     #[command(flatten)]
@@ -49,12 +57,8 @@ pub(crate) struct AutomationCreateArgs {
     /// Role: engineer, billing, user, tls_admin, tls_viewer (default: Fastly's).
     #[arg(long, value_parser = non_empty("--role"))]
     pub(crate) role: Option<String>,
-    /// Scope (repeat for several): global, global:read, purge_select, purge_all. Required.
-    #[arg(long = "scope", required = true, value_parser = non_empty("--scope"))]
-    pub(crate) scopes: Vec<String>,
-    /// Service id to limit the token to (repeat for several; default: all services).
-    #[arg(long = "service", value_parser = non_empty("--service"))]
-    pub(crate) services: Vec<String>,
+    #[command(flatten)]
+    pub(crate) access: AccessArgs,
     #[command(flatten)]
     pub(crate) expiry: ExpiryArgs,
     /// Allow the token to manage TLS.
@@ -73,12 +77,8 @@ pub(crate) struct ExecArgs {
     /// How long the token lives (at least 1 minute), e.g. 15m.
     #[arg(long, value_parser = duration)]
     pub(crate) ttl: Duration,
-    /// Scope (repeat for several). Required.
-    #[arg(long = "scope", required = true, value_parser = non_empty("--scope"))]
-    pub(crate) scopes: Vec<String>,
-    /// Service id to limit the token to (repeat for several; default: all services).
-    #[arg(long = "service", value_parser = non_empty("--service"))]
-    pub(crate) services: Vec<String>,
+    #[command(flatten)]
+    pub(crate) access: AccessArgs,
     /// The token's name.
     #[arg(long, default_value = "fastly-tokens exec", value_parser = non_empty("--name"))]
     pub(crate) name: String,

@@ -9,7 +9,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-pub(crate) use mint::{AutomationCreateArgs, CreateArgs, CredentialArgs, ExecArgs, RotateArgs};
+pub(crate) use mint::{
+    AccessArgs, AutomationCreateArgs, CreateArgs, CredentialArgs, ExecArgs, ExpiryArgs, RotateArgs,
+};
 
 const EXIT_CODES: &str = "\
 Exit codes:

@@ -1,21 +1,19 @@
 //! `fastly-tokens automation list|show|create|revoke`. Create goes through the hand-off core.
 
 use std::collections::HashMap;
-use std::io;
 
 use fastly_tokens::{AutomationToken, AutomationTokenId, Role};
 
-use super::create::{print_secret, write_json};
+use super::create::CreateAnnounce;
 use super::report;
 use crate::args::{AutomationCommand, AutomationCreateArgs};
 use crate::context::Context;
-use crate::docs::{AutomationCreatedDoc, Outcome, RevokeDoc, TokenResult};
+use crate::docs::RevokeDoc;
 use crate::errors;
-use crate::handoff::{self, Announce, Old, Plan, Sink};
+use crate::handoff::{self, Plan, Sink};
 use crate::input;
-use crate::ledger;
-use crate::mint::{self, Minted, NewToken, Request, Spec};
-use crate::output::{self, Out};
+use crate::mint::{self, Request, Spec};
+use crate::output;
 use crate::{ExitClass, Failure};
 
 pub(crate) async fn run(ctx: &Context, command: AutomationCommand) -> Result<ExitClass, Failure> {
@@ -65,17 +63,8 @@ async fn create(ctx: &Context, args: AutomationCreateArgs) -> Result<ExitClass, 
         .map(str::parse::<Role>)
         .transpose()
         .map_err(|e| ctx.fail(&e))?;
-    let spec = Spec {
-        name: args.name,
-        scopes: mint::scopes(&args.scopes)?,
-        services: mint::services(ctx, &args.services)?,
-        expires_at: mint::expiry(
-            ctx.now,
-            args.expiry.expires_in,
-            args.expiry.expires_at,
-            args.expiry.no_expiry,
-        )?,
-    };
+    let expires_at = mint::expiry_flags(ctx.now, &args.expiry)?;
+    let spec = Spec::from_flags(ctx, args.name, &args.access, expires_at)?;
     // Sudo needs the superuser's password: read it, or use the fake's demo root.
     let (username, password) = match (&args.username, ctx.fake_user("root")) {
         // clap requires --password-stdin with --username.
@@ -101,40 +90,6 @@ async fn create(ctx: &Context, args: AutomationCreateArgs) -> Result<ExitClass, 
         keep_old: false,
     };
     handoff::run(ctx, plan, &mut CreateAnnounce { json: ctx.json }).await
-}
-
-/// Prints the new automation token and its secret, once (the delivery).
-struct CreateAnnounce {
-    json: bool,
-}
-
-impl Announce for CreateAnnounce {
-    fn delivered(&mut self, out: &Out, new: &Minted, _: Option<&str>) -> io::Result<()> {
-        let token = match &new.token {
-            Some(NewToken::Automation(t)) => Some(t),
-            _ => None,
-        };
-        if self.json {
-            return write_json(
-                out,
-                &AutomationCreatedDoc {
-                    token: token.cloned(),
-                    token_id: new.id.as_ref().map(ToString::to_string),
-                    access_token: mint::expose(new).to_string(),
-                    warning: new.warning.clone(),
-                },
-            );
-        }
-        if let Some(token) = token {
-            let _ = output::print_automation(out, token);
-            let _ = out.line("");
-        }
-        print_secret(out, new)
-    }
-
-    fn finished(&mut self, _: &Out, _: Option<(&Old, &ledger::Old)>) -> io::Result<()> {
-        Ok(())
-    }
 }
 
 async fn revoke(
@@ -166,16 +121,7 @@ async fn revoke(
         .collect();
     let duplicates: Vec<String> = duplicates.iter().map(ToString::to_string).collect();
     if dry_run {
-        let results = entries
-            .iter()
-            .map(|(id, name)| TokenResult {
-                id: id.to_string(),
-                name: name.clone(),
-                status: Outcome::WouldRevoke,
-                error: None,
-                via: None,
-            })
-            .collect();
+        let results = report::would_revoke(&entries);
         report::print_revoke(ctx, &RevokeDoc::new(true, results, duplicates))?;
         return Ok(ExitClass::Success);
     }

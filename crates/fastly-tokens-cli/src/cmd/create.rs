@@ -4,7 +4,7 @@ use std::io;
 
 use crate::args::CreateArgs;
 use crate::context::Context;
-use crate::docs::CreatedDoc;
+use crate::docs::{AutomationCreatedDoc, CreatedDoc};
 use crate::handoff::{self, Announce, Old, Plan, Sink};
 use crate::ledger;
 use crate::mint::{self, Minted, NewToken, Request, Spec};
@@ -12,17 +12,8 @@ use crate::output::{self, Out};
 use crate::{ExitClass, Failure};
 
 pub(crate) async fn run(ctx: &Context, args: CreateArgs) -> Result<ExitClass, Failure> {
-    let spec = Spec {
-        name: args.name,
-        scopes: mint::scopes(&args.scopes)?,
-        services: mint::services(ctx, &args.services)?,
-        expires_at: mint::expiry(
-            ctx.now,
-            args.expiry.expires_in,
-            args.expiry.expires_at,
-            args.expiry.no_expiry,
-        )?,
-    };
+    let expires_at = mint::expiry_flags(ctx.now, &args.expiry)?;
+    let spec = Spec::from_flags(ctx, args.name, &args.access, expires_at)?;
     let login = ctx.login(&args.credentials)?;
     let plan = Plan {
         spec,
@@ -66,19 +57,40 @@ pub(crate) fn write_json<T: serde::Serialize>(out: &Out, doc: &T) -> io::Result<
     out.write_line(text)
 }
 
-struct CreateAnnounce {
-    json: bool,
+/// Prints a new token (user or automation) and its secret, once: the delivery of `create` and
+/// `automation create`.
+pub(crate) struct CreateAnnounce {
+    pub(crate) json: bool,
 }
 
 impl Announce for CreateAnnounce {
     fn delivered(&mut self, out: &Out, new: &Minted, _: Option<&str>) -> io::Result<()> {
+        if self.json && new.automation {
+            return write_json(
+                out,
+                &AutomationCreatedDoc {
+                    token: match &new.token {
+                        Some(NewToken::Automation(token)) => Some(token.clone()),
+                        _ => None,
+                    },
+                    token_id: new.id.as_ref().map(ToString::to_string),
+                    access_token: mint::expose(new).to_string(),
+                    warning: new.warning.clone(),
+                },
+            );
+        }
         if self.json {
             return write_json(out, &created_doc(new, true));
         }
-        if let Some(NewToken::User(token)) = &new.token {
-            let _ = output::print_token(out, token);
-            let _ = out.line("");
+        let _ = match &new.token {
+            Some(NewToken::User(token)) => output::print_token(out, token),
+            Some(NewToken::Automation(token)) => output::print_automation(out, token),
+            None => Ok(()),
         }
+        .and_then(|()| match new.token {
+            Some(_) => out.line(""),
+            None => Ok(()),
+        });
         print_secret(out, new)
     }
 

@@ -21,12 +21,8 @@ pub(crate) async fn run(ctx: &Context, args: ExecArgs) -> Result<u8, Failure> {
     let Some((program, program_args)) = args.command.split_first() else {
         return Err(Failure::usage("name the command to run after `--`"));
     };
-    let spec = Spec {
-        name: args.name.clone(),
-        scopes: mint::scopes(&args.scopes)?,
-        services: mint::services(ctx, &args.services)?,
-        expires_at: mint::expiry(ctx.now, Some(args.ttl), None, false)?,
-    };
+    let expires_at = mint::expiry(ctx.now, Some(args.ttl), None, false)?;
+    let spec = Spec::from_flags(ctx, args.name.clone(), &args.access, expires_at)?;
     let login = ctx.login(&args.credentials)?;
     let mut signals = Signals::install()?;
     let mut ledger = Ledger::new(None);

@@ -30,6 +30,20 @@ pub(crate) fn dedupe(ids: Vec<TokenId>) -> (Vec<TokenId>, Vec<TokenId>) {
     (distinct, duplicates)
 }
 
+/// The dry run's results: every token as "would revoke", with its name when known.
+pub(crate) fn would_revoke(entries: &[(TokenId, Option<String>)]) -> Vec<TokenResult> {
+    entries
+        .iter()
+        .map(|(id, name)| TokenResult {
+            id: id.to_string(),
+            name: name.clone(),
+            status: Outcome::WouldRevoke,
+            error: None,
+            via: None,
+        })
+        .collect()
+}
+
 /// One result per revoke report entry, named from `names`.
 pub(crate) fn results(
     ctx: &Context,

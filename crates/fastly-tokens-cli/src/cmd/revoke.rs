@@ -5,10 +5,10 @@ use std::collections::HashMap;
 
 use fastly_tokens::{CustomerId, Error, RevokeStatus, TokenId};
 
-use super::report::{dedupe, print_revoke, results};
+use super::report::{dedupe, print_revoke, results, would_revoke};
 use crate::args::RevokeArgs;
 use crate::context::Context;
-use crate::docs::{Outcome, RevokeDoc, TokenResult};
+use crate::docs::RevokeDoc;
 use crate::errors;
 use crate::input;
 use crate::output::clean;
@@ -103,16 +103,7 @@ pub(crate) async fn run(ctx: &Context, args: RevokeArgs) -> Result<ExitClass, Fa
         .collect();
     let duplicates: Vec<String> = duplicates.iter().map(ToString::to_string).collect();
     if args.dry_run {
-        let results = entries
-            .iter()
-            .map(|(id, name)| TokenResult {
-                id: id.to_string(),
-                name: name.clone(),
-                status: Outcome::WouldRevoke,
-                error: None,
-                via: None,
-            })
-            .collect();
+        let results = would_revoke(&entries);
         print_revoke(ctx, &RevokeDoc::new(true, results, duplicates))?;
         return Ok(ExitClass::Success);
     }
