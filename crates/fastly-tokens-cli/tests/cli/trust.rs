@@ -6,6 +6,34 @@ use std::process::Stdio;
 
 use super::*;
 
+/// Runs the CLI against `fake` with `key`, `stdin` written to it, and stdout sent to `stdout`
+/// (`None`: a pipe whose reader is already closed). The exit code and stderr.
+fn minting(
+    fake: &FakeFastly,
+    key: &str,
+    args: &[&str],
+    stdin: &str,
+    stdout: Option<Stdio>,
+) -> (Option<i32>, String) {
+    let mut cmd = bin();
+    cmd.env("FASTLY_API_TOKEN", key)
+        .args(["--endpoint", fake.base_url()])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(stdout.unwrap_or_else(Stdio::piped))
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("runs");
+    drop(child.stdout.take());
+    if let Some(mut pipe) = child.stdin.take() {
+        let _ = pipe.write_all(stdin.as_bytes());
+    }
+    let out = child.wait_with_output().expect("finishes");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 #[test]
 fn with_json_every_error_is_the_error_document_usage_included() {
     for args in [
@@ -174,10 +202,11 @@ fn a_closed_stdout_keeps_audits_findings_and_a_full_one_is_never_success() {
     let (_rt, fake) = started();
     let alice = fake.seed().user("alice").clone();
     let before = fake.live_tokens();
-    let mut cmd = bin();
-    cmd.env("FASTLY_API_TOKEN", &alice.key)
-        .args(["--endpoint", fake.base_url()])
-        .args([
+    let full = std::fs::File::create("/dev/full").expect("/dev/full");
+    let (code, stderr) = minting(
+        &fake,
+        &alice.key,
+        &[
             "create",
             "--name",
             "x",
@@ -189,17 +218,11 @@ fn a_closed_stdout_keeps_audits_findings_and_a_full_one_is_never_success() {
             "--password-stdin",
             "--otp",
             "123456",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(std::fs::File::create("/dev/full").expect("/dev/full"))
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("runs");
-    if let Some(mut stdin) = child.stdin.take() {
-        let _ = stdin.write_all(format!("{}\n", alice.password).as_bytes());
-    }
-    let out = child.wait_with_output().expect("finishes");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(6), "{stderr}");
+        ],
+        &format!("{}\n", alice.password),
+        Some(Stdio::from(full)),
+    );
+    assert_eq!(code, Some(6), "{stderr}");
     assert!(
         stderr.contains("No space left on device") && stderr.contains("was revoked"),
         "{stderr}"
@@ -209,10 +232,10 @@ fn a_closed_stdout_keeps_audits_findings_and_a_full_one_is_never_success() {
     // The same for an automation token, its secret cut off by a closed stdout.
     let root = fake.seed().user("root").clone();
     let before = fake.live_tokens();
-    let mut cmd = bin();
-    cmd.env("FASTLY_API_TOKEN", &root.key)
-        .args(["--endpoint", fake.base_url()])
-        .args([
+    let (code, stderr) = minting(
+        &fake,
+        &root.key,
+        &[
             "automation",
             "create",
             "--name",
@@ -223,18 +246,11 @@ fn a_closed_stdout_keeps_audits_findings_and_a_full_one_is_never_success() {
             "--username",
             &root.login,
             "--password-stdin",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("runs");
-    drop(child.stdout.take());
-    if let Some(mut stdin) = child.stdin.take() {
-        let _ = stdin.write_all(format!("{}\n", root.password).as_bytes());
-    }
-    let out = child.wait_with_output().expect("finishes");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(6), "{stderr}");
+        ],
+        &format!("{}\n", root.password),
+        None,
+    );
+    assert_eq!(code, Some(6), "{stderr}");
     assert!(
         stderr.contains("could not be written to stdout") && stderr.contains("was revoked"),
         "{stderr}"
@@ -292,31 +308,23 @@ fn a_secret_is_never_printed_where_it_is_lost_or_echoed() {
             &["rotate", &old, "--yes"],
         ] {
             let before = fake.live_tokens();
-            let mut cmd = bin();
-            cmd.env("FASTLY_API_TOKEN", &alice.key)
-                .args(["--endpoint", fake.base_url()])
-                .args(args)
-                .args([
+            // `>&-`: the CLI starts with no fd 1 and the runtime reopens it as /dev/null.
+            let stdout = if closed {
+                Stdio::null()
+            } else {
+                Stdio::from(std::fs::File::create("/dev/null").expect("/dev/null"))
+            };
+            let all = [
+                args,
+                &[
                     "--username",
                     &alice.login,
                     "--password-stdin",
                     "--otp-stdin",
-                ])
-                .stdin(Stdio::piped())
-                .stderr(Stdio::piped());
-            if closed {
-                // `>&-`: the CLI starts with no fd 1 and the runtime reopens it as /dev/null.
-                cmd.stdout(Stdio::null());
-            } else {
-                cmd.stdout(std::fs::File::create("/dev/null").expect("/dev/null"));
-            }
-            let mut child = cmd.spawn().expect("runs");
-            if let Some(mut stdin) = child.stdin.take() {
-                let _ = stdin.write_all(creds.as_bytes());
-            }
-            let out = child.wait_with_output().expect("finishes");
-            let stderr = String::from_utf8_lossy(&out.stderr);
-            assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+                ],
+            ];
+            let (code, stderr) = minting(&fake, &alice.key, &all.concat(), &creds, Some(stdout));
+            assert_eq!(code, Some(2), "{args:?}: {stderr}");
             assert!(stderr.contains("/dev/null"), "{stderr}");
             assert_eq!(fake.live_tokens(), before, "nothing was created");
             assert!(fake.is_live(&old));
