@@ -5,6 +5,8 @@
 
 mod ci;
 mod generate;
+#[cfg(test)]
+mod layers;
 mod public_api;
 mod spec_diff;
 mod upstream;

@@ -1,7 +1,7 @@
 //! The CLI's words for the library's errors: flags and commands instead of Rust methods, and
 //! an exit class by what the user must do.
 
-use fastly_tokens::{Error, Timeout, TransportKind};
+use fastly_tokens::{Error, Operation, Timeout, TransportKind};
 
 use crate::{ExitClass, Failure};
 
@@ -14,24 +14,6 @@ pub enum KeySource {
     Fake,
     /// A token stored by the Fastly CLI (`--profile`, or its default).
     Profile,
-}
-
-/// What the command was doing, in words, from the library's method name.
-fn doing(method: Option<&str>) -> &'static str {
-    match method {
-        Some("current_token") => "reading the token in use",
-        Some("list_tokens") | Some("list_customer_tokens") => "listing tokens",
-        Some("get_token") => "reading the token",
-        Some("revoke_token") | Some("revoke_tokens") => "revoking",
-        Some("revoke_current_token") => "revoking the token in use",
-        Some("create_token") => "creating the token",
-        Some("list_automation_tokens") => "listing automation tokens",
-        Some("get_automation_token") => "reading the automation token",
-        Some("automation_token_services") => "listing the automation token's services",
-        Some("create_automation_token") => "creating the automation token",
-        Some("enter_sudo") => "entering sudo mode",
-        _ => "the request",
-    }
 }
 
 /// The exit class of a library error, by what the user must do about it.
@@ -56,8 +38,9 @@ pub fn class(e: &Error) -> ExitClass {
 
 /// The message for a library error, in the CLI's terms.
 pub fn message(e: &Error, keys: KeySource, password: bool) -> String {
-    let doing = doing(e.method());
-    let create = matches!(e.method(), Some("create_token" | "create_automation_token"));
+    // The library's wording for each operation: a new one cannot come without it.
+    let doing = e.operation().map_or("the request", Operation::activity);
+    let create = e.operation().is_some_and(Operation::creates);
     match e {
         Error::Config(_) => {
             "no API token: set FASTLY_API_TOKEN (or pass --token), or try with --fake".to_string()

@@ -10,8 +10,8 @@ use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use crate::http::{KNOWN_SCOPES, NOT_FOUND, READ_ONLY, Reply, UNAUTHORIZED, authenticate};
-use crate::state::{Automation, State, StoredToken, new_access_token};
+use crate::reply::{NOT_FOUND, READ_ONLY, Reply, UNAUTHORIZED};
+use crate::state::{Automation, KNOWN_SCOPES, State, StoredToken, authenticate, new_access_token};
 
 /// Items per page when the request names none (undocumented by Fastly; the fake's choice).
 pub const DEFAULT_PER_PAGE: usize = 20;

@@ -8,7 +8,8 @@ use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::faults::Fault;
-use crate::http::{Reply, Shared, lock};
+use crate::reply::Reply;
+use crate::shared::{Shared, lock};
 
 /// Where the control routes live.
 pub(crate) const PREFIX: &str = "/__fake/";

@@ -44,8 +44,11 @@ mod automation;
 mod control;
 mod faults;
 mod http;
+mod reply;
 mod seed;
+mod shared;
 mod state;
+mod tokens;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -56,10 +59,9 @@ use chrono::{DateTime, Utc};
 
 pub use automation::{DEFAULT_PER_PAGE, MAX_PER_PAGE};
 pub use faults::Fault;
-pub use http::RecordedRequest;
-use http::Shared;
-use http::lock;
 pub use seed::{Seed, SeedToken, SeedUser};
+pub use shared::RecordedRequest;
+use shared::{Shared, SharedState, lock};
 use state::{State, StoredToken};
 
 /// Default hourly budget of non-read requests per user, as on Fastly.
@@ -110,7 +112,7 @@ impl FakeBuilder {
         let addr = listener.local_addr()?;
         let app = axum::Router::new()
             .fallback(
-                |AxumState(shared): AxumState<http::SharedState>,
+                |AxumState(shared): AxumState<SharedState>,
                  method: axum::http::Method,
                  uri: axum::http::Uri,
                  headers: axum::http::HeaderMap,

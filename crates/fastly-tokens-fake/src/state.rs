@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use axum::http::{HeaderMap, header};
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use rand::Rng;
 use serde_json::{Value, json};
@@ -317,4 +318,22 @@ impl State {
     pub fn reset_budgets(&mut self) {
         self.budgets.clear();
     }
+}
+
+pub(crate) const KNOWN_SCOPES: [&str; 4] = ["global", "global:read", "purge_select", "purge_all"];
+
+/// Resolves `Fastly-Key` and records the use (last used, IP, user agent), as Fastly does.
+pub(crate) fn authenticate(state: &mut State, headers: &HeaderMap) -> Option<StoredToken> {
+    let key = headers.get("fastly-key")?.to_str().ok()?;
+    let id = state.resolve(key)?.id.clone();
+    let now = state.now();
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let token = state.tokens.get_mut(&id)?;
+    token.last_used_at = Some(now);
+    token.ip = Some("127.0.0.1".to_string());
+    token.user_agent = user_agent;
+    Some(token.clone())
 }

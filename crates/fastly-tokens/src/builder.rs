@@ -5,11 +5,12 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, HeaderValue};
-use secrecy::{ExposeSecret, SecretString};
+use reqwest::header::HeaderValue;
+use secrecy::SecretString;
 
 use crate::client::{Client, Inner};
-use crate::error::{Auth, ConfigError, Error, InvalidInput};
+use crate::error::{Error, InvalidInput};
+use crate::http::{Auth, HttpConfig, HttpHook, http_client, is_loopback, key_header};
 use crate::retry::RetryPolicy;
 
 /// Fastly's API endpoint.
@@ -45,19 +46,6 @@ pub struct ClientBuilder {
     allow_insecure_http: bool,
     bulk_chunk_size: usize,
     http_hook: Option<HttpHook>,
-}
-
-/// The caller's configuration of the underlying `reqwest::ClientBuilder`
-/// ([`ClientBuilder::configure_http`]).
-#[derive(Clone)]
-pub(crate) struct HttpHook(
-    std::sync::Arc<dyn Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync>,
-);
-
-impl std::fmt::Debug for HttpHook {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("HttpHook(..)")
-    }
 }
 
 impl Default for ClientBuilder {
@@ -226,64 +214,6 @@ impl ClientBuilder {
     }
 }
 
-/// What building an HTTP client needs; kept to build the key-less one on first use.
-#[derive(Debug)]
-pub(crate) struct HttpConfig {
-    pub(crate) origin: url::Url,
-    pub(crate) user_agent: HeaderValue,
-    pub(crate) timeout: Duration,
-    pub(crate) connect_timeout: Duration,
-    pub(crate) hook: Option<HttpHook>,
-}
-
-pub(crate) fn http_client(
-    key: Option<HeaderValue>,
-    config: &HttpConfig,
-) -> Result<reqwest::Client, ConfigError> {
-    let mut headers = HeaderMap::new();
-    if let Some(key) = key {
-        headers.insert("fastly-key", key);
-    }
-    let mut builder = reqwest::Client::builder();
-    if is_loopback(&config.origin) {
-        // A fake or a local proxy on this machine is never reached through a proxy named by
-        // the environment (HTTP_PROXY on a CI runner), as Go's net/http does; a proxy the
-        // caller sets in `configure_http` still applies.
-        builder = builder.no_proxy();
-    }
-    if let Some(hook) = &config.hook {
-        builder = (hook.0)(builder);
-    }
-    // Applied last, over the caller's configuration: what the guarantees rest on.
-    builder
-        .default_headers(headers)
-        .user_agent(config.user_agent.clone())
-        .timeout(config.timeout)
-        .connect_timeout(config.connect_timeout)
-        .redirect(same_origin_redirects(config.origin.clone()))
-        .build()
-        .map_err(|e| ConfigError::new(format!("the HTTP client could not be built: {e}")))
-}
-
-fn key_header(token: &SecretString) -> Result<HeaderValue, Error> {
-    let token = token.expose_secret();
-    if token.trim().is_empty() {
-        return Err(InvalidInput::new("API token", "it is empty").into());
-    }
-    // The message never includes the value: it is a secret.
-    if !token.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(InvalidInput::new(
-            "API token",
-            "it contains whitespace or non-ASCII characters (copy-paste residue?)",
-        )
-        .into());
-    }
-    let mut value = HeaderValue::from_str(token)
-        .map_err(|_| InvalidInput::new("API token", "it is not a valid header value"))?;
-    value.set_sensitive(true);
-    Ok(value)
-}
-
 /// Checks a base URL. Messages show only its scheme, host, port and path (`shown`): a URL may
 /// carry a secret in its user info or query, which is exactly what is refused here.
 fn checked_base_url(raw: &str, allow_insecure_http: bool) -> Result<url::Url, Error> {
@@ -300,7 +230,7 @@ fn checked_base_url(raw: &str, allow_insecure_http: bool) -> Result<url::Url, Er
         let _ = shown.set_password(None);
         shown.set_query(None);
         shown.set_fragment(None);
-        crate::error::excerpt(shown.as_str(), 100)
+        crate::text::excerpt(shown.as_str(), 100)
     };
     if !url.username().is_empty() || url.password().is_some() {
         return Err(invalid(format!(
@@ -323,35 +253,9 @@ fn checked_base_url(raw: &str, allow_insecure_http: bool) -> Result<url::Url, Er
         ))),
         other => Err(invalid(format!(
             "{shown}: unsupported scheme {}",
-            crate::error::excerpt(other, 16)
+            crate::text::excerpt(other, 16)
         ))),
     }
-}
-
-fn is_loopback(url: &url::Url) -> bool {
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        None => false,
-    }
-}
-
-/// Follows redirects only within the base URL's origin, so `Fastly-Key` (a default header)
-/// never reaches another host. reqwest strips only well-known auth headers on cross-host
-/// redirects, not custom ones like `Fastly-Key`. A stopped redirect surfaces as an
-/// [`Error::Api`] with the 3xx status.
-fn same_origin_redirects(origin: url::Url) -> reqwest::redirect::Policy {
-    reqwest::redirect::Policy::custom(move |attempt| {
-        let same = attempt.url().scheme() == origin.scheme()
-            && attempt.url().host_str() == origin.host_str()
-            && attempt.url().port_or_known_default() == origin.port_or_known_default();
-        if same && attempt.previous().len() < 5 {
-            attempt.follow()
-        } else {
-            attempt.stop()
-        }
-    })
 }
 
 impl Client {

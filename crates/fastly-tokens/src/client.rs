@@ -9,47 +9,12 @@ use std::time::{Duration, Instant};
 use secrecy::{ExposeSecret, SecretString};
 use tracing::Instrument as _;
 
-use crate::builder::{HttpConfig, http_client};
-use crate::convert::{self, RawError};
-use crate::error::{Auth, ConfigError, Error, Timeout, TransportError, TransportKind};
+use crate::answer::{self, RawError};
+use crate::error::{ConfigError, Error, Timeout, TransportError, TransportKind};
+use crate::http::{Auth, HttpConfig, http_client};
+use crate::op::Op;
 use crate::ratelimit::RateLimit;
-use crate::retry::{Decision, Retry, RetryPolicy};
-
-/// One operation of the spec, as the engine needs it: its id, whether it is retried, and how
-/// to explain a success body that does not decode.
-#[derive(Clone, Copy)]
-pub(crate) struct Op {
-    pub(crate) id: &'static str,
-    pub(crate) retry: Retry,
-    pub(crate) decode_reason: fn(&[u8]) -> String,
-    /// Its successes carry Fastly's rate-limit headers (the spec's
-    /// [`RATE_LIMITED`](fastly_tokens_raw::operation_ids::RATE_LIMITED); a test keeps the two in
-    /// step). Other successes are not searched for them: reads never carry them.
-    pub(crate) rate_limited: bool,
-}
-
-impl Op {
-    pub(crate) const fn read(id: &'static str, decode_reason: fn(&[u8]) -> String) -> Self {
-        Op {
-            id,
-            retry: Retry::Idempotent,
-            decode_reason,
-            rate_limited: false,
-        }
-    }
-
-    /// The same operation, whose successes carry rate-limit headers.
-    pub(crate) const fn rate_limited(mut self) -> Self {
-        self.rate_limited = true;
-        self
-    }
-
-    /// The same operation, never retried.
-    pub(crate) const fn never_retried(mut self) -> Self {
-        self.retry = Retry::Never;
-        self
-    }
-}
+use crate::retry::{Decision, RetryPolicy};
 
 /// A client for Fastly's `/tokens` API.
 ///
@@ -167,8 +132,8 @@ impl Client {
         self.inner.auth
     }
 
-    fn limits(&self) -> convert::Limits {
-        convert::Limits {
+    fn limits(&self) -> answer::Limits {
+        answer::Limits {
             connect: self.inner.http_config.connect_timeout,
             attempt: self.inner.http_config.timeout,
         }
@@ -190,7 +155,7 @@ impl Client {
     {
         let span = tracing::debug_span!(
             "fastly_tokens",
-            operation = op.id,
+            operation = op.operation.id(),
             attempts = tracing::field::Empty,
             status = tracing::field::Empty,
             elapsed_ms = tracing::field::Empty,
@@ -213,7 +178,7 @@ impl Client {
                         tracing::debug!(attempt, status = value.status().as_u16(), "succeeded");
                         return Ok(value);
                     }
-                    Err(raw) => convert::error(op, auth, raw, self.limits(), attempt).await,
+                    Err(raw) => answer::error(op, auth, raw, self.limits(), attempt).await,
                 };
                 self.scrub(&mut error, extra_secrets);
                 self.record_rate_limit(error.rate_limit().copied());
@@ -238,7 +203,7 @@ impl Client {
             Ok(done) => done,
             Err(_elapsed) => {
                 let error = Error::Transport(TransportError {
-                    operation: op.id,
+                    operation: op.operation,
                     kind: TransportKind::Timeout,
                     timeout: Some(Timeout::Operation(limit)),
                     attempts: attempt,
@@ -300,11 +265,12 @@ mod tests {
             Op::REVOKE_TOKEN,
             Op::REVOKE_TOKEN_CURRENT,
         ];
-        let mut ids: Vec<&str> = ops.iter().map(|op| op.id).collect();
+        let mut ids: Vec<&str> = ops.iter().map(|op| op.operation.id()).collect();
         ids.sort_unstable();
         assert_eq!(ids, ALL, "an operation of the spec has no `Op` here");
         for op in ops {
-            assert_eq!(op.rate_limited, RATE_LIMITED.contains(&op.id), "{}", op.id);
+            let id = op.operation.id();
+            assert_eq!(op.rate_limited, RATE_LIMITED.contains(&id), "{id}");
         }
     }
 

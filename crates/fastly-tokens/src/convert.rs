@@ -1,29 +1,22 @@
-//! Every conversion from `fastly-tokens-raw` (and reqwest/progenitor) types into this crate's
-//! public types lives here, so no foreign type leaks into the public API.
+//! Every conversion from `fastly-tokens-raw` types into this crate's public models lives here,
+//! so no foreign type leaks into the public API. Each model has one field mapping that all of
+//! its raw shapes go through ([`Fields`] for user tokens, [`AutoFields`] for automation tokens).
 
+use chrono::{DateTime, Datelike, Utc};
+use fastly_tokens_raw::ResponseValue;
 use fastly_tokens_raw::types as raw;
 
-use fastly_tokens_raw::ResponseValue;
-
-use crate::automation::model::{
-    AutomationToken, CreatedAutomationToken, Role, is_unset_time, non_empty,
-};
-use crate::client::Op;
-use crate::error::{
-    ApiError, Auth, CreatedUndecoded, DecodeError, Error, InvalidInput, Timeout, TransportError,
-    TransportKind,
-};
+use crate::answer::{CreateAnswer, reason_of, salvaged, undecoded};
+use crate::automation::model::{AutomationToken, CreatedAutomationToken, Role};
+use crate::error::{DecodeError, Error};
 use crate::ids::{AutomationTokenId, CustomerId, ServiceId, TokenId, UserId};
-use crate::model::{CreatedToken, ScopeSet, Token};
-use crate::ratelimit::RateLimit;
-
-/// How the raw crate decodes strings (inline up to 24 bytes), kept as is in the model.
-pub(crate) type Text = compact_str::CompactString;
-
-pub(crate) type RawError = fastly_tokens_raw::Error<raw::GenericTokenError>;
+use crate::model::{CreatedToken, Token};
+use crate::op::Operation;
+use crate::scope::ScopeSet;
+use crate::text::Text;
 
 fn id<T>(
-    operation: &'static str,
+    operation: Operation,
     field: &str,
     value: Text,
     make: fn(Text) -> Result<T, Error>,
@@ -42,13 +35,13 @@ fn id<T>(
 
 /// Service ids as Fastly lists them, validated.
 pub(crate) fn service_list(
-    operation: &'static str,
+    operation: Operation,
     values: Vec<Text>,
 ) -> Result<Vec<ServiceId>, Error> {
     service_ids(operation, values)
 }
 
-fn service_ids(operation: &'static str, values: Vec<Text>) -> Result<Vec<ServiceId>, Error> {
+fn service_ids(operation: Operation, values: Vec<Text>) -> Result<Vec<ServiceId>, Error> {
     values
         .into_iter()
         .map(|v| id(operation, "services", v, ServiceId::from_text))
@@ -64,12 +57,12 @@ struct Fields {
     scope: Text,
     services: Vec<Text>,
     service_id: Option<Text>,
-    created_at: chrono::DateTime<chrono::Utc>,
-    updated_at: Option<chrono::DateTime<chrono::Utc>>,
-    deleted_at: Option<chrono::DateTime<chrono::Utc>>,
-    last_used_at: Option<chrono::DateTime<chrono::Utc>>,
-    expires_at: Option<chrono::DateTime<chrono::Utc>>,
-    sudo_expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    created_at: DateTime<Utc>,
+    updated_at: Option<DateTime<Utc>>,
+    deleted_at: Option<DateTime<Utc>>,
+    last_used_at: Option<DateTime<Utc>>,
+    expires_at: Option<DateTime<Utc>>,
+    sudo_expires_at: Option<DateTime<Utc>>,
     ip: Option<Text>,
     user_agent: Option<Text>,
 }
@@ -97,7 +90,7 @@ macro_rules! fields {
     }};
 }
 
-fn build(operation: &'static str, t: Fields) -> Result<Token, Error> {
+fn build(operation: Operation, t: Fields) -> Result<Token, Error> {
     Ok(Token {
         id: id(operation, "id", t.id, TokenId::from_text)?,
         user_id: id(operation, "user_id", t.user_id, UserId::from_text)?,
@@ -123,85 +116,23 @@ fn build(operation: &'static str, t: Fields) -> Result<Token, Error> {
     })
 }
 
-pub(crate) fn token(operation: &'static str, t: raw::TokenResponse) -> Result<Token, Error> {
+pub(crate) fn token(operation: Operation, t: raw::TokenResponse) -> Result<Token, Error> {
     build(operation, fields!(t, Some))
 }
 
 /// A listing: every token converted, or the first that fails.
 pub(crate) fn tokens(
-    operation: &'static str,
+    operation: Operation,
     list: Vec<raw::TokenResponse>,
 ) -> Result<Vec<Token>, Error> {
     list.into_iter().map(|t| token(operation, t)).collect()
-}
-
-/// What a 2xx answer to a create held: the token (`T`, a generated created-token type), or
-/// bytes that did not decode.
-#[derive(Debug)]
-pub(crate) enum CreateAnswer<T> {
-    Token(Box<T>),
-    Undecoded { body: bytes::Bytes, reason: String },
-}
-
-/// Any 2xx answer to a create is kept: Fastly answers 200, several of its SDK documents say
-/// 201, and either way the token exists. An undecodable body is kept too, for [`created`] to
-/// recover the secret from.
-pub(crate) async fn accept_created<T: serde::de::DeserializeOwned>(
-    result: Result<ResponseValue<T>, RawError>,
-) -> Result<ResponseValue<CreateAnswer<T>>, RawError> {
-    const OK: reqwest::StatusCode = reqwest::StatusCode::OK;
-    match result {
-        Ok(value) => {
-            let (status, headers) = (value.status(), value.headers().clone());
-            let token = CreateAnswer::Token(Box::new(value.into_inner()));
-            Ok(ResponseValue::new(token, status, headers))
-        }
-        Err(RawError::InvalidResponsePayload(body, _)) => {
-            let reason = decode_reason::<T>(&body);
-            let answer = CreateAnswer::Undecoded { body, reason };
-            Ok(ResponseValue::new(answer, OK, Default::default()))
-        }
-        Err(RawError::UnexpectedResponse(response)) if response.status().is_success() => {
-            let (status, headers) = (response.status(), response.headers().clone());
-            let body = response
-                .bytes()
-                .await
-                .map_err(RawError::ResponseBodyError)?;
-            let answer = match serde_json::from_slice::<T>(&body) {
-                Ok(token) => CreateAnswer::Token(Box::new(token)),
-                Err(_) => {
-                    let reason = decode_reason::<T>(&body);
-                    CreateAnswer::Undecoded { body, reason }
-                }
-            };
-            Ok(ResponseValue::new(answer, status, headers))
-        }
-        Err(e) => Err(e),
-    }
-}
-
-/// Any 2xx answer to a revoke means the token is gone: the spec says 204, a 200 (with any
-/// body, which is not read) must not be reported as a failure of a revoke that happened.
-#[allow(
-    clippy::result_large_err,
-    reason = "passes the generated client's own result through unchanged"
-)]
-pub(crate) fn accept_revoked(
-    result: Result<ResponseValue<()>, RawError>,
-) -> Result<ResponseValue<()>, RawError> {
-    match result {
-        Err(RawError::UnexpectedResponse(response)) if response.status().is_success() => Ok(
-            ResponseValue::new((), response.status(), response.headers().clone()),
-        ),
-        other => other,
-    }
 }
 
 /// The public [`CreatedToken`] from a create's answer; never drops a secret the answer held.
 pub(crate) fn created(
     answer: ResponseValue<CreateAnswer<raw::TokenCreatedResponse>>,
 ) -> Result<CreatedToken, Error> {
-    const OP: &str = "create_token";
+    const OP: Operation = Operation::CreateToken;
     let status = answer.status().as_u16();
     match answer.into_inner() {
         CreateAnswer::Token(t) => {
@@ -221,40 +152,34 @@ pub(crate) fn created(
     }
 }
 
-/// A create's 2xx answer that did not decode: the secret in it, if any, goes to the caller in
-/// [`Error::CreatedUndecoded`]; without one, a decode error that says a token may exist.
-fn undecoded(operation: &'static str, status: u16, body: &[u8], reason: String) -> Error {
-    let value: Option<serde_json::Value> = serde_json::from_slice(body).ok();
-    let mut value = value.unwrap_or_default();
-    let secret = match value.get_mut("access_token").map(serde_json::Value::take) {
-        Some(serde_json::Value::String(s)) if !s.is_empty() => Some(s),
-        _ => None,
-    };
-    let token_id = value
-        .get("id")
-        .and_then(serde_json::Value::as_str)
-        .and_then(|id| TokenId::new(id).ok());
-    match secret {
-        Some(secret) => salvaged(operation, status, token_id, reason, secret.into()),
-        None => Error::Decode(DecodeError::new(
-            operation,
-            Some(status),
-            reason,
-            body.len(),
-        )),
-    }
+/// The fields every raw automation-token shape carries (or lacks), so one function builds an
+/// [`AutomationToken`] from any of them. Times are already parsed; "unset" ones are dropped in
+/// [`automation`].
+struct AutoFields {
+    id: Text,
+    name: Text,
+    role: Option<Role>,
+    scope: Option<Text>,
+    services: Option<Vec<Text>>,
+    customer_id: Option<Text>,
+    creator_id: Option<Text>,
+    created_at: DateTime<Utc>,
+    last_used_at: Option<DateTime<Utc>>,
+    expires_at: Option<DateTime<Utc>>,
+    ip: Option<Text>,
+    user_agent: Option<Text>,
+    tls_access: Option<bool>,
+    service_id: Option<Text>,
+    sudo_expires_at: Option<DateTime<Utc>>,
 }
 
-/// An automation token from a list item (`scopes` string, `creator_id`, `tls_access`).
-pub(crate) fn automation_item(
-    operation: &'static str,
-    t: raw::AutomationTokenListItem,
-) -> Result<AutomationToken, Error> {
+fn automation(operation: Operation, t: AutoFields) -> Result<AutomationToken, Error> {
+    let set = |t: Option<DateTime<Utc>>| t.filter(|t| !is_unset_time(t));
     Ok(AutomationToken {
         id: id(operation, "id", t.id, AutomationTokenId::from_text)?,
         name: t.name,
-        role: t.role.map(Role::from_wire),
-        scope: ScopeSet::from_text(t.scopes.unwrap_or_default()),
+        role: t.role,
+        scope: ScopeSet::from_text(t.scope.unwrap_or_default()),
         services: service_ids(operation, t.services.unwrap_or_default())?,
         customer_id: t
             .customer_id
@@ -264,9 +189,9 @@ pub(crate) fn automation_item(
             .creator_id
             .map(|c| id(operation, "creator_id", c, UserId::from_text))
             .transpose()?,
-        created_at: t.created_at.0,
-        last_used_at: t.last_used_at.map(|t| t.0).filter(|t| !is_unset_time(t)),
-        expires_at: t.expires_at.map(|t| t.0).filter(|t| !is_unset_time(t)),
+        created_at: t.created_at,
+        last_used_at: set(t.last_used_at),
+        expires_at: set(t.expires_at),
         ip: non_empty(t.ip),
         user_agent: non_empty(t.user_agent),
         tls_access: t.tls_access,
@@ -274,41 +199,67 @@ pub(crate) fn automation_item(
             .service_id
             .map(|s| id(operation, "service_id", s, ServiceId::from_text))
             .transpose()?,
-        sudo_expires_at: t.sudo_expires_at.map(|t| t.0).filter(|t| !is_unset_time(t)),
+        sudo_expires_at: set(t.sudo_expires_at),
     })
+}
+
+/// An automation token from a list item (`scopes` string, `creator_id`, `tls_access`).
+pub(crate) fn automation_item(
+    operation: Operation,
+    t: raw::AutomationTokenListItem,
+) -> Result<AutomationToken, Error> {
+    let fields = AutoFields {
+        id: t.id,
+        name: t.name,
+        role: t.role.map(Role::from_wire),
+        scope: t.scopes,
+        services: t.services,
+        customer_id: t.customer_id,
+        creator_id: t.creator_id,
+        created_at: t.created_at.0,
+        last_used_at: t.last_used_at.map(|t| t.0),
+        expires_at: t.expires_at.map(|t| t.0),
+        ip: t.ip,
+        user_agent: t.user_agent,
+        tls_access: t.tls_access,
+        service_id: t.service_id,
+        sudo_expires_at: t.sudo_expires_at.map(|t| t.0),
+    };
+    automation(operation, fields)
 }
 
 /// An automation token from `GET /automation-tokens/{id}` (`scope`; no customer, creator or
 /// TLS flag).
 pub(crate) fn automation_token(
-    operation: &'static str,
+    operation: Operation,
     t: raw::AutomationTokenResponse,
 ) -> Result<AutomationToken, Error> {
-    Ok(AutomationToken {
-        id: id(operation, "id", t.id, AutomationTokenId::from_text)?,
+    let fields = AutoFields {
+        id: t.id,
         name: t.name,
         role: t.role.map(Role::from_wire),
-        scope: ScopeSet::from_text(t.scope.unwrap_or_default()),
-        services: service_ids(operation, t.services.unwrap_or_default())?,
+        scope: t.scope,
+        services: t.services,
         customer_id: None,
         creator_id: None,
         created_at: t.created_at.0,
-        last_used_at: t.last_used_at.map(|t| t.0).filter(|t| !is_unset_time(t)),
-        expires_at: t.expires_at.map(|t| t.0).filter(|t| !is_unset_time(t)),
-        ip: non_empty(t.ip),
-        user_agent: non_empty(t.user_agent),
+        last_used_at: t.last_used_at.map(|t| t.0),
+        expires_at: t.expires_at.map(|t| t.0),
+        ip: t.ip,
+        user_agent: t.user_agent,
         tls_access: None,
         service_id: None,
         sudo_expires_at: None,
-    })
+    };
+    automation(operation, fields)
 }
 
 /// A create answer's timestamp: `""` and year 1 are "unset"; anything else must be RFC 3339.
 fn sentinel_time(
-    operation: &'static str,
+    operation: Operation,
     field: &str,
     value: Option<Text>,
-) -> Result<Option<chrono::DateTime<chrono::Utc>>, Error> {
+) -> Result<Option<DateTime<Utc>>, Error> {
     let Some(value) = non_empty(value) else {
         return Ok(None);
     };
@@ -330,15 +281,14 @@ fn sentinel_time(
 pub(crate) fn created_automation(
     answer: ResponseValue<CreateAnswer<raw::AutomationTokenCreatedResponse>>,
 ) -> Result<CreatedAutomationToken, Error> {
-    const OP: &str = "create_automation_token";
+    const OP: Operation = Operation::CreateAutomationToken;
     let status = answer.status().as_u16();
-    let t = match answer.into_inner() {
+    let mut t = match answer.into_inner() {
         CreateAnswer::Token(t) => *t,
         CreateAnswer::Undecoded { body, reason } => {
             return Err(undecoded(OP, status, &body, reason));
         }
     };
-    let mut t = t;
     let access_token =
         secrecy::SecretString::from(std::mem::take(&mut t.access_token).into_string());
     let token_id = TokenId::from_text(t.id.clone()).ok();
@@ -351,26 +301,24 @@ pub(crate) fn created_automation(
                 0,
             ))
         })?;
-        Ok(AutomationToken {
-            id: id(OP, "id", t.id, AutomationTokenId::from_text)?,
+        let fields = AutoFields {
+            id: t.id,
             name: t.name,
             role: t.role.map(Role::from_wire),
-            scope: ScopeSet::from_text(t.scope.unwrap_or_default()),
-            services: service_ids(OP, t.services.unwrap_or_default())?,
-            customer_id: t
-                .customer_id
-                .map(|c| id(OP, "customer_id", c, CustomerId::from_text))
-                .transpose()?,
+            scope: t.scope,
+            services: t.services,
+            customer_id: t.customer_id,
             creator_id: None,
             created_at,
             last_used_at: sentinel_time(OP, "last_used_at", t.last_used_at)?,
             expires_at: sentinel_time(OP, "expires_at", t.expires_at)?,
-            ip: non_empty(t.ip),
-            user_agent: non_empty(t.user_agent),
+            ip: t.ip,
+            user_agent: t.user_agent,
             tls_access: t.tls_access,
             service_id: None,
             sudo_expires_at: None,
-        })
+        };
+        automation(OP, fields)
     };
     match build(t) {
         Ok(token) => Ok(CreatedAutomationToken {
@@ -381,276 +329,13 @@ pub(crate) fn created_automation(
     }
 }
 
-fn reason_of(e: &Error) -> String {
-    match e {
-        Error::Decode(d) => d.reason().to_string(),
-        other => other.to_string(),
-    }
+/// Fastly's "unset" timestamps in create answers: `""` (2025) and year 1 (2024). Any year-1
+/// time means "unset": no token was used or expires in year 1.
+fn is_unset_time(t: &DateTime<Utc>) -> bool {
+    t.year() <= 1
 }
 
-fn salvaged(
-    operation: &'static str,
-    status: u16,
-    token_id: Option<TokenId>,
-    reason: String,
-    access_token: secrecy::SecretString,
-) -> Error {
-    tracing::warn!(
-        status,
-        token_id = token_id.as_ref().map(TokenId::as_str),
-        %reason,
-        "a token was created but its answer did not decode; its secret is returned in the error"
-    );
-    Error::from(CreatedUndecoded {
-        operation,
-        status,
-        token_id,
-        reason,
-        access_token,
-    })
-}
-
-/// Why `body` does not decode as `T`, as a JSON path and a kind, never quoting the body.
-///
-/// serde_json's own messages quote the offending value (`invalid type: string "…"`), which may
-/// be a secret, so they are not used: only their category, position, and the `expected …` part,
-/// which comes from this crate's types.
-pub(crate) fn decode_reason<T: serde::de::DeserializeOwned>(body: &[u8]) -> String {
-    let de = &mut serde_json::Deserializer::from_slice(body);
-    let error = match serde_path_to_error::deserialize::<_, T>(&mut *de) {
-        Ok(_) => match de.end() {
-            Ok(()) => return "the body decodes now; it failed while being read".to_string(),
-            Err(e) => return describe_json_error("", &e),
-        },
-        Err(e) => e,
-    };
-    let path = safe_path(error.path());
-    describe_json_error(&path, error.inner())
-}
-
-/// A path with only index segments and field names that look like this API's (lower-case
-/// identifiers): an unknown key of a hostile body is not repeated.
-fn safe_path(path: &serde_path_to_error::Path) -> String {
-    use serde_path_to_error::Segment;
-    let mut out = String::new();
-    for segment in path.iter() {
-        match segment {
-            Segment::Seq { index } => out.push_str(&format!("[{index}]")),
-            Segment::Map { key } if is_field_name(key) => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push_str(key);
-            }
-            _ => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push('?');
-            }
-        }
-    }
-    out
-}
-
-fn is_field_name(key: &str) -> bool {
-    (1..=32).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
-}
-
-fn describe_json_error(path: &str, e: &serde_json::Error) -> String {
-    use serde_json::error::Category;
-    let at = format!("line {}, column {}", e.line(), e.column());
-    match e.classify() {
-        Category::Syntax => format!("not valid JSON: syntax error at {at}"),
-        Category::Eof => format!("the JSON ends early, at {at}"),
-        Category::Io => "the body could not be read".to_string(),
-        Category::Data => {
-            let message = e.to_string();
-            let message = message
-                .rsplit_once(" at line ")
-                .map_or(message.as_str(), |(m, _)| m);
-            let expected = message
-                .rsplit_once(", expected ")
-                .map(|(_, x)| x)
-                .filter(|x| x.len() <= 80 && x.bytes().all(|b| b.is_ascii_graphic() || b == b' '));
-            let place = if path.is_empty() {
-                "the body".to_string()
-            } else {
-                format!("`{path}`")
-            };
-            if let Some(field) = message
-                .strip_prefix("missing field `")
-                .and_then(|f| f.strip_suffix('`'))
-                .filter(|f| is_field_name(f))
-            {
-                let at = if path.is_empty() {
-                    String::new()
-                } else {
-                    format!(" in `{path}`")
-                };
-                return format!("field `{field}` is missing{at}");
-            }
-            let kind = if message.starts_with("invalid type") {
-                "has the wrong JSON type"
-            } else {
-                "has an invalid value"
-            };
-            match expected {
-                Some(x) => format!("{place} {kind}, expected {x}"),
-                None => format!("{place} {kind}"),
-            }
-        }
-    }
-}
-
-/// Time limits in force for a call, to say which one ended it.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Limits {
-    pub(crate) connect: std::time::Duration,
-    pub(crate) attempt: std::time::Duration,
-}
-
-pub(crate) fn transport(
-    operation: &'static str,
-    e: reqwest::Error,
-    limits: Limits,
-    attempts: u32,
-) -> Error {
-    if fastly_tokens_raw::is_body_too_large(&e) {
-        return Error::Decode(DecodeError::new(
-            operation,
-            None,
-            format!(
-                "the body exceeds the {} MiB cap",
-                fastly_tokens_raw::MAX_RESPONSE_BYTES / (1024 * 1024)
-            ),
-            fastly_tokens_raw::MAX_RESPONSE_BYTES,
-        ));
-    }
-    let (kind, timeout) = if e.is_timeout() && e.is_connect() {
-        (
-            TransportKind::Timeout,
-            Some(Timeout::Connect(limits.connect)),
-        )
-    } else if e.is_timeout() {
-        (
-            TransportKind::Timeout,
-            Some(Timeout::Attempt(limits.attempt)),
-        )
-    } else if e.is_connect() {
-        (TransportKind::Connect, None)
-    } else {
-        (TransportKind::Interrupted, None)
-    };
-    Error::Transport(TransportError {
-        operation,
-        kind,
-        timeout,
-        attempts,
-        // reqwest's errors name the URL; the base URL holds no secret (the builder refuses
-        // user info and queries), and the key travels in a header, never in the URL.
-        source: Some(Box::new(e.without_url())),
-    })
-}
-
-/// Turns any error of the generated client into this crate's [`Error`].
-pub(crate) async fn error(op: Op, auth: Auth, e: RawError, limits: Limits, attempts: u32) -> Error {
-    let operation = op.id;
-    match e {
-        RawError::ErrorResponse(rv) => {
-            let status = rv.status().as_u16();
-            let rate_limit = RateLimit::from_headers(rv.headers());
-            let body = rv.into_inner();
-            Error::from(ApiError {
-                operation,
-                status,
-                message: body.msg.map(Text::into_string),
-                detail: body.detail.map(Text::into_string),
-                code: body.code.map(Text::into_string),
-                rate_limit,
-                redirect_to: None,
-                auth,
-            })
-        }
-        RawError::CommunicationError(e)
-        | RawError::ResponseBodyError(e)
-        | RawError::InvalidUpgrade(e) => transport(operation, e, limits, attempts),
-        // The raw crate replaces undecodable error bodies with `{}`, so a payload that does
-        // not decode comes from a success status (the only one the spec lists: 200).
-        RawError::InvalidResponsePayload(body, _) => Error::Decode(DecodeError::new(
-            operation,
-            Some(200),
-            (op.decode_reason)(&body),
-            body.len(),
-        )),
-        RawError::UnexpectedResponse(response) => {
-            unexpected(operation, auth, response, limits, attempts).await
-        }
-        RawError::InvalidRequest(message) => {
-            Error::InvalidInput(InvalidInput::new("request", message))
-        }
-        RawError::Custom(message) => Error::Transport(TransportError {
-            operation,
-            kind: TransportKind::Interrupted,
-            timeout: None,
-            attempts,
-            source: Some(message.into()),
-        }),
-    }
-}
-
-/// A status the spec does not declare for this operation (5xx, 3xx, an odd 2xx...).
-async fn unexpected(
-    operation: &'static str,
-    auth: Auth,
-    response: reqwest::Response,
-    limits: Limits,
-    attempts: u32,
-) -> Error {
-    let status = response.status().as_u16();
-    let rate_limit = RateLimit::from_headers(response.headers());
-    let redirect_to = response
-        .status()
-        .is_redirection()
-        .then(|| {
-            response
-                .headers()
-                .get(reqwest::header::LOCATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|l| response.url().join(l).ok())
-                .and_then(|u| u.host_str().map(str::to_string))
-        })
-        .flatten();
-    let mut response = response;
-    let (body, _, broken) = fastly_tokens_raw::read_error_body(&mut response).await;
-    // For an error status, the status is the news; for a success, a broken body is not.
-    if let (Some(e), true) = (broken, status < 300) {
-        return transport(operation, e, limits, attempts);
-    }
-    if status < 300 {
-        return Error::Decode(DecodeError::new(
-            operation,
-            Some(status),
-            format!("status {status} is not one this operation answers with"),
-            body.len(),
-        ));
-    }
-    let (message, detail, code) = match fastly_tokens_raw::fastly_error(&body) {
-        Some(p) => (
-            p.msg.map(Text::into_string),
-            p.detail.map(Text::into_string),
-            p.code.map(Text::into_string),
-        ),
-        None => (None, None, None),
-    };
-    Error::from(ApiError {
-        operation,
-        status,
-        message,
-        detail,
-        code,
-        rate_limit,
-        redirect_to,
-        auth,
-    })
+/// `""` and absent are the same "unset" for strings of a create answer.
+fn non_empty(s: Option<Text>) -> Option<Text> {
+    s.filter(|s| !s.is_empty())
 }

@@ -9,7 +9,7 @@ use std::str::FromStr;
 
 use compact_str::CompactString;
 
-use crate::error::InvalidInput;
+use crate::error::input::InvalidInput;
 
 /// Longest id accepted. Real ids are 21-22 characters; this leaves room without allowing
 /// arbitrarily large path segments.
@@ -80,7 +80,7 @@ fn validate(kind: &'static str, value: &str) -> Result<(), InvalidInput> {
     // Never the whole value: it may be huge, or a secret pasted where an id belongs.
     Err(InvalidInput::new(
         kind,
-        format!("{}: {reason}", crate::error::excerpt(value, 8)),
+        format!("{}: {reason}", crate::text::excerpt(value, 8)),
     ))
 }
 

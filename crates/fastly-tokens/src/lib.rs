@@ -103,17 +103,22 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod answer;
 mod automation;
 mod builder;
 mod client;
 mod convert;
 mod error;
+mod http;
 mod ids;
 mod model;
+mod op;
 #[cfg(test)]
 mod proptests;
 mod ratelimit;
 mod retry;
+mod scope;
+mod text;
 mod tokens;
 
 pub use automation::create::CreateAutomationTokenBuilder;
@@ -134,14 +139,13 @@ pub use error::{
 /// callers need no `futures` dependency of their own.
 pub use futures_util::StreamExt;
 pub use ids::{AutomationTokenId, CustomerId, ServiceId, TokenId, UserId};
-pub use model::{
-    BROWSER_SESSION_NAME, CreatedToken, IntoScopes, Scope, ScopeIter, ScopeSet, Token,
-};
+pub use model::{BROWSER_SESSION_NAME, CreatedToken, RevokeOutcome, Token};
+pub use op::Operation;
 pub use ratelimit::RateLimit;
 pub use reqwest;
 pub use retry::RetryPolicy;
+pub use scope::{IntoScopes, Scope, ScopeIter, ScopeSet};
 pub use secrecy;
-pub use tokens::RevokeOutcome;
 pub use tokens::bulk::{BulkRevokeReport, RevokeStatus};
 pub use tokens::create::{CreateTokenBuilder, Credentials};
 

@@ -6,11 +6,12 @@
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
-use crate::client::Op;
+use crate::answer;
 use crate::convert;
-use crate::error::Auth;
-use crate::model::ScopeSet;
+use crate::http::Auth;
+use crate::op::{Op, Operation};
 use crate::ratelimit::RateLimit;
+use crate::scope::ScopeSet;
 
 fn cases() -> u32 {
     std::env::var("PROPTEST_CASES")
@@ -115,13 +116,13 @@ fn token_json() -> impl Strategy<Value = Value> {
 /// Decodes like the client: generated types, then the public conversion.
 fn decode(bytes: &[u8]) {
     if let Ok(t) = serde_json::from_slice::<fastly_tokens_raw::types::TokenResponse>(bytes) {
-        let _ = convert::token("fuzz", t);
+        let _ = convert::token(Operation::GetToken, t);
     }
     let _ = create_outcome(200, bytes.to_vec());
     if let Ok(list) = serde_json::from_slice::<Vec<fastly_tokens_raw::types::TokenResponse>>(bytes)
     {
         for t in list {
-            let _ = convert::token("fuzz", t);
+            let _ = convert::token(Operation::GetToken, t);
         }
     }
 }
@@ -151,19 +152,19 @@ fn create_outcome(status: u16, body: Vec<u8>) -> Option<Result<crate::CreatedTok
                 reqwest::StatusCode::OK,
                 Default::default(),
             )),
-            Err(e) => Err(convert::RawError::InvalidResponsePayload(body.into(), e)),
+            Err(e) => Err(answer::RawError::InvalidResponsePayload(body.into(), e)),
         }
     } else {
-        Err(convert::RawError::UnexpectedResponse(response(
+        Err(answer::RawError::UnexpectedResponse(response(
             status,
             &[],
             body,
         )?))
     };
-    let answer = runtime()?.block_on(convert::accept_created(raw));
+    let answer = runtime()?.block_on(answer::accept_created(raw));
     Some(match answer {
         Ok(answer) => convert::created(answer),
-        Err(e) => Err(runtime()?.block_on(convert::error(
+        Err(e) => Err(runtime()?.block_on(answer::error(
             Op::CREATE_TOKEN,
             Auth::Password,
             e,
@@ -173,7 +174,7 @@ fn create_outcome(status: u16, body: Vec<u8>) -> Option<Result<crate::CreatedTok
     })
 }
 
-const LIMITS: convert::Limits = convert::Limits {
+const LIMITS: answer::Limits = answer::Limits {
     connect: std::time::Duration::from_secs(1),
     attempt: std::time::Duration::from_secs(1),
 };
@@ -195,10 +196,10 @@ fn error_from(
         ],
         body,
     )?;
-    let mut error = runtime()?.block_on(convert::error(
+    let mut error = runtime()?.block_on(answer::error(
         Op::GET_TOKEN,
         Auth::Token,
-        convert::RawError::UnexpectedResponse(response),
+        answer::RawError::UnexpectedResponse(response),
         LIMITS,
         1,
     ));
@@ -355,8 +356,8 @@ proptest! {
                 None => {}
             }
             let reasons = [
-                convert::decode_reason::<fastly_tokens_raw::types::TokenResponse>(&body),
-                convert::decode_reason::<Vec<fastly_tokens_raw::types::TokenResponse>>(&body),
+                answer::decode_reason::<fastly_tokens_raw::types::TokenResponse>(&body),
+                answer::decode_reason::<Vec<fastly_tokens_raw::types::TokenResponse>>(&body),
             ];
             for reason in reasons {
                 prop_assert!(!reason.contains(SECRET), "{}", reason);
@@ -414,7 +415,7 @@ proptest! {
             }
         }
         if let Ok(raw) = serde_json::from_value::<fastly_tokens_raw::types::AutomationTokenListItem>(item) {
-            let token = convert::automation_item("fuzz", raw);
+            let token = convert::automation_item(Operation::ListAutomationTokens, raw);
             if let Ok(token) = token {
                 prop_assert_eq!(token.scopes().len(), scopes.split_whitespace().count());
             }
@@ -434,9 +435,9 @@ proptest! {
         let body = serde_json::to_vec(&created).unwrap_or_default();
         let raw = match serde_json::from_slice::<fastly_tokens_raw::types::AutomationTokenCreatedResponse>(&body) {
             Ok(t) => Ok(fastly_tokens_raw::ResponseValue::new(t, reqwest::StatusCode::OK, Default::default())),
-            Err(e) => Err(convert::RawError::InvalidResponsePayload(body.into(), e)),
+            Err(e) => Err(answer::RawError::InvalidResponsePayload(body.into(), e)),
         };
-        let answer = runtime().and_then(|rt| rt.block_on(convert::accept_created(raw)).ok());
+        let answer = runtime().and_then(|rt| rt.block_on(answer::accept_created(raw)).ok());
         use secrecy::ExposeSecret as _;
         match answer.map(convert::created_automation) {
             Some(Ok(created)) => {

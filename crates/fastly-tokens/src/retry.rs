@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use crate::error::Error;
+use crate::op::Retry;
 use crate::ratelimit::RateLimit;
 
 /// When and how calls are retried.
@@ -91,15 +92,6 @@ fn unit_random() -> f64 {
     (bits >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// Whether a failed call may be sent again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Retry {
-    /// GET and DELETE: repeating them has no further effect.
-    Idempotent,
-    /// `create_token`: a repeat could create a second token.
-    Never,
-}
-
 /// What to do after a failed attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Decision {
@@ -169,7 +161,7 @@ mod tests {
     fn create_is_never_retried_and_reads_are() {
         let policy = RetryPolicy::default();
         let err = Error::Transport(crate::error::TransportError {
-            operation: "get_token",
+            operation: crate::op::Operation::GetToken,
             kind: crate::error::TransportKind::Interrupted,
             timeout: None,
             attempts: 1,

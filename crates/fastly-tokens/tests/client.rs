@@ -10,7 +10,8 @@ use chrono::{TimeZone, Utc};
 use common::*;
 use fastly_tokens::secrecy::ExposeSecret;
 use fastly_tokens::{
-    Client, Credentials, CustomerId, Error, RetryPolicy, RevokeOutcome, Scope, ServiceId, TokenId,
+    Client, Credentials, CustomerId, Error, Operation, RetryPolicy, RevokeOutcome, Scope,
+    ServiceId, TokenId,
 };
 use httpmock::prelude::*;
 
@@ -631,8 +632,9 @@ async fn idempotent_calls_retry_5xx_and_408_create_never_does() {
             // A create is never retryable: repeating it could mint a second token.
             let create = matches!(
                 err.operation(),
-                Some("create_token" | "create_automation_token")
+                Some(Operation::CreateToken | Operation::CreateAutomationToken)
             );
+            assert_eq!(err.operation().is_some_and(Operation::creates), create);
             assert_eq!(err.is_retryable(), !create, "{op:?} {status}");
             let expected = if op.idempotent() { 3 } else { 1 };
             mock.assert_calls_async(expected).await;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use clap::{ArgGroup, Args};
 
-use super::{duration, non_empty, timestamp};
+use super::values::{duration, non_empty, timestamp};
 
 /// A new token's expiry: exactly one of the three is required.
 #[derive(Debug, Args)]

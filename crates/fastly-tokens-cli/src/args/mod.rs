@@ -2,12 +2,15 @@
 //! (flags required together, value lists, non-empty values) are made here, before anything runs.
 
 mod mint;
+mod values;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use values::{duration, non_empty, timestamp};
 
 pub(crate) use mint::{
     AccessArgs, AutomationCreateArgs, CreateArgs, CredentialArgs, ExecArgs, ExpiryArgs, RotateArgs,
@@ -317,27 +320,4 @@ pub(crate) struct AuditArgs {
     /// Which tokens.
     #[arg(long, value_enum, default_value_t = AuditKind::All)]
     pub(crate) kind: AuditKind,
-}
-
-pub(crate) fn duration(s: &str) -> Result<Duration, String> {
-    humantime::parse_duration(s).map_err(|e| format!("{e} (examples: 90d, 12h, 2w, 30s)"))
-}
-
-pub(crate) fn timestamp(s: &str) -> Result<DateTime<Utc>, String> {
-    DateTime::parse_from_rfc3339(s)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| format!("{e}: expected an RFC 3339 time such as 2027-01-31T00:00:00Z"))
-}
-
-/// A value parser refusing empty and whitespace-only values (an unset shell variable).
-pub(crate) fn non_empty(flag: &'static str) -> impl Fn(&str) -> Result<String, String> + Clone {
-    move |s: &str| {
-        if s.trim().is_empty() {
-            Err(format!(
-                "{flag} is empty (an unset shell variable?); give a value"
-            ))
-        } else {
-            Ok(s.to_string())
-        }
-    }
 }

@@ -3,12 +3,23 @@
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::answer;
 use crate::automation::model::{CreatedAutomationToken, Role};
-use crate::client::{Client, Op};
+use crate::client::Client;
 use crate::convert;
 use crate::error::{Error, InvalidInput};
 use crate::ids::ServiceId;
-use crate::model::ScopeSet;
+use crate::op::{Op, Operation};
+use crate::scope::ScopeSet;
+use fastly_tokens_raw::types as raw;
+
+impl Op {
+    pub(crate) const CREATE_AUTOMATION_TOKEN: Op = Op::new(
+        Operation::CreateAutomationToken,
+        answer::decode_reason::<raw::AutomationTokenCreatedResponse>,
+    )
+    .rate_limited();
+}
 
 /// A sudo window closer than this to its end is entered again before creating: the create
 /// must arrive while it still holds.
@@ -53,7 +64,7 @@ impl<'a> CreateAutomationTokenBuilder<'a> {
     /// Its scopes. Required: there is no default scope.
     ///
     /// Takes scopes, or a token's own set: `.scopes(token.scopes())`.
-    pub fn scopes(mut self, scopes: impl crate::model::IntoScopes) -> Self {
+    pub fn scopes(mut self, scopes: impl crate::scope::IntoScopes) -> Self {
         self.scopes = Some(scopes.into_scopes());
         self
     }
@@ -138,9 +149,7 @@ impl<'a> CreateAutomationTokenBuilder<'a> {
                 Op::CREATE_AUTOMATION_TOKEN,
                 self.client.auth(),
                 &[],
-                || async {
-                    convert::accept_created(raw.create_automation_token(&body).await).await
-                },
+                || async { answer::accept_created(raw.create_automation_token(&body).await).await },
             )
             .await?;
         convert::created_automation(answer)

@@ -16,16 +16,17 @@ pub(crate) mod model;
 use rustc_hash::FxHashSet;
 
 use chrono::{DateTime, Utc};
-use fastly_tokens_raw::operation_ids as ids;
 use fastly_tokens_raw::types as raw;
 use futures_util::{Stream, StreamExt as _, stream};
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::client::{Client, Op};
+use crate::answer;
+use crate::client::Client;
 use crate::convert;
 use crate::error::{Error, InvalidInput};
 use crate::ids::{AutomationTokenId, ServiceId};
-use crate::tokens::RevokeOutcome;
+use crate::model::RevokeOutcome;
+use crate::op::{Op, Operation};
 use crate::tokens::bulk::{self, BulkRevokeReport, Lookup};
 use create::CreateAutomationTokenBuilder;
 use model::AutomationToken;
@@ -37,26 +38,23 @@ pub const AUTOMATION_PAGE_SIZE: u64 = 100;
 pub const MAX_AUTOMATION_PAGES: u64 = 100_000;
 
 impl Op {
-    pub(crate) const LIST_AUTOMATION_TOKENS: Op = Op::read(
-        ids::LIST_AUTOMATION_TOKENS,
-        convert::decode_reason::<raw::AutomationTokenList>,
+    pub(crate) const LIST_AUTOMATION_TOKENS: Op = Op::new(
+        Operation::ListAutomationTokens,
+        answer::decode_reason::<raw::AutomationTokenList>,
     );
-    pub(crate) const GET_AUTOMATION_TOKEN: Op = Op::read(
-        ids::GET_AUTOMATION_TOKEN,
-        convert::decode_reason::<raw::AutomationTokenResponse>,
+    pub(crate) const GET_AUTOMATION_TOKEN: Op = Op::new(
+        Operation::GetAutomationToken,
+        answer::decode_reason::<raw::AutomationTokenResponse>,
     );
-    pub(crate) const LIST_AUTOMATION_TOKEN_SERVICES: Op = Op::read(
-        ids::LIST_AUTOMATION_TOKEN_SERVICES,
-        convert::decode_reason::<raw::AutomationTokenServices>,
+    pub(crate) const LIST_AUTOMATION_TOKEN_SERVICES: Op = Op::new(
+        Operation::AutomationTokenServices,
+        answer::decode_reason::<raw::AutomationTokenServices>,
     );
     // Entering sudo twice only restarts the window: safe to retry.
-    pub(crate) const ENTER_SUDO: Op =
-        Op::read(ids::ENTER_SUDO, convert::decode_reason::<raw::SudoResponse>).rate_limited();
-    pub(crate) const CREATE_AUTOMATION_TOKEN: Op = Op::read(
-        ids::CREATE_AUTOMATION_TOKEN,
-        convert::decode_reason::<raw::AutomationTokenCreatedResponse>,
+    pub(crate) const ENTER_SUDO: Op = Op::new(
+        Operation::EnterSudo,
+        answer::decode_reason::<raw::SudoResponse>,
     )
-    .never_retried()
     .rate_limited();
 }
 
@@ -117,7 +115,7 @@ impl Client {
             tokens: body
                 .data
                 .into_iter()
-                .map(|t| convert::automation_item(op.id, t))
+                .map(|t| convert::automation_item(op.operation, t))
                 .collect::<Result<_, _>>()?,
             page,
             total_pages: count(body.meta.total_pages),
@@ -223,7 +221,7 @@ impl Client {
                 raw.get_automation_token(id.as_str())
             })
             .await?;
-        convert::automation_token(op.id, value.into_inner())
+        convert::automation_token(op.operation, value.into_inner())
     }
 
     /// The services an automation token is limited to (`GET /automation-tokens/{id}/services`);
@@ -254,7 +252,7 @@ impl Client {
                 raw.list_automation_token_services(id.as_str(), None, per_page)
             })
             .await?;
-        convert::service_list(op.id, value.into_inner().data.unwrap_or_default())
+        convert::service_list(op.operation, value.into_inner().data.unwrap_or_default())
     }
 
     /// Enters sudo mode (`POST /sudo`): the user of this client's API token re-authenticates

@@ -3,11 +3,11 @@
 
 use std::fmt;
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
 use crate::ids::{AutomationTokenId, CustomerId, ServiceId, UserId};
-use crate::model::ScopeSet;
+use crate::scope::ScopeSet;
 
 /// The role an automation token acts with. Unknown roles are kept verbatim in
 /// [`Role::Other`], so a role Fastly adds later never breaks decoding.
@@ -53,16 +53,16 @@ impl Role {
     }
 
     /// Whether the role can be sent: 1-64 printable ASCII characters without whitespace.
-    pub(crate) fn check(&self) -> Result<(), crate::error::InvalidInput> {
+    pub(crate) fn check(&self) -> Result<(), crate::error::input::InvalidInput> {
         let s = self.as_str();
         if (1..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_graphic()) {
             Ok(())
         } else {
-            Err(crate::error::InvalidInput::new(
+            Err(crate::error::input::InvalidInput::new(
                 "role",
                 format!(
                     "{}: a role is 1-64 printable ASCII characters",
-                    crate::error::excerpt(s, 32)
+                    crate::text::excerpt(s, 32)
                 ),
             ))
         }
@@ -126,7 +126,7 @@ impl schemars::JsonSchema for Role {
 pub struct AutomationToken {
     pub(crate) id: AutomationTokenId,
     #[cfg_attr(feature = "schemars", schemars(with = "String"))]
-    pub(crate) name: crate::convert::Text,
+    pub(crate) name: crate::text::Text,
     pub(crate) role: Option<Role>,
     pub(crate) scope: ScopeSet,
     pub(crate) services: Vec<ServiceId>,
@@ -136,9 +136,9 @@ pub struct AutomationToken {
     pub(crate) last_used_at: Option<DateTime<Utc>>,
     pub(crate) expires_at: Option<DateTime<Utc>>,
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
-    pub(crate) ip: Option<crate::convert::Text>,
+    pub(crate) ip: Option<crate::text::Text>,
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
-    pub(crate) user_agent: Option<crate::convert::Text>,
+    pub(crate) user_agent: Option<crate::text::Text>,
     pub(crate) tls_access: Option<bool>,
     pub(crate) service_id: Option<ServiceId>,
     pub(crate) sudo_expires_at: Option<DateTime<Utc>>,
@@ -245,15 +245,4 @@ impl CreatedAutomationToken {
     pub fn into_parts(self) -> (AutomationToken, SecretString) {
         (self.token, self.access_token)
     }
-}
-
-/// Fastly's "unset" timestamps in create answers: `""` (2025) and year 1 (2024). Any year-1
-/// time means "unset": no token was used or expires in year 1.
-pub(crate) fn is_unset_time(t: &DateTime<Utc>) -> bool {
-    t.year() <= 1
-}
-
-/// `""` and absent are the same "unset" for strings of a create answer.
-pub(crate) fn non_empty(s: Option<crate::convert::Text>) -> Option<crate::convert::Text> {
-    s.filter(|s| !s.is_empty())
 }

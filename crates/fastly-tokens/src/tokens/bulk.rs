@@ -6,10 +6,17 @@ use std::sync::Arc;
 
 use fastly_tokens_raw::bulk::BulkRevokeRequest;
 
-use crate::client::{Client, Op};
+use crate::answer;
+use crate::client::Client;
 use crate::error::Error;
 use crate::ids::{AutomationTokenId, TokenId};
-use crate::tokens::RevokeOutcome;
+use crate::model::RevokeOutcome;
+use crate::op::{Op, Operation};
+
+impl Op {
+    pub(crate) const BULK_REVOKE_TOKENS: Op =
+        Op::new(Operation::RevokeTokens, answer::decode_reason::<()>).rate_limited();
+}
 
 /// What happened to one id of a bulk revoke.
 #[derive(Debug, Clone)]
@@ -319,7 +326,7 @@ async fn revoke_chunk<'i>(
 ) -> Result<(), Error> {
     let body = BulkRevokeRequest::for_ids(chunk.map(TokenId::as_str));
     let raw = client.keyed()?;
-    let call = || async { crate::convert::accept_revoked(raw.bulk_revoke_tokens(&body).await) };
+    let call = || async { crate::answer::accept_revoked(raw.bulk_revoke_tokens(&body).await) };
     client
         .run(Op::BULK_REVOKE_TOKENS, client.auth(), &[], call)
         .await

@@ -3,11 +3,24 @@
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::client::{Client, Op};
+use crate::answer;
+use crate::client::Client;
 use crate::convert;
-use crate::error::{Auth, Error, InvalidInput};
+use crate::error::{Error, InvalidInput};
+use crate::http::Auth;
 use crate::ids::ServiceId;
-use crate::model::{CreatedToken, ScopeSet};
+use crate::model::CreatedToken;
+use crate::op::{Op, Operation};
+use crate::scope::ScopeSet;
+use fastly_tokens_raw::types as raw;
+
+impl Op {
+    pub(crate) const CREATE_TOKEN: Op = Op::new(
+        Operation::CreateToken,
+        answer::decode_reason::<raw::TokenCreatedResponse>,
+    )
+    .rate_limited();
+}
 
 /// How to authenticate a token creation.
 ///
@@ -81,7 +94,7 @@ impl<'a> CreateTokenBuilder<'a> {
     /// printable word; [`Scope::Other`](crate::Scope::Other) with whitespace is refused before sending.
     ///
     /// Takes scopes, or a token's own set: `.scopes(token.scopes())`.
-    pub fn scopes(mut self, scopes: impl crate::model::IntoScopes) -> Self {
+    pub fn scopes(mut self, scopes: impl crate::scope::IntoScopes) -> Self {
         self.scopes = Some(scopes.into_scopes());
         self
     }
@@ -177,7 +190,7 @@ impl<'a> CreateTokenBuilder<'a> {
         let result = self
             .client
             .run(Op::CREATE_TOKEN, auth, &secrets, || async {
-                convert::accept_created(raw.create_token(otp, &form).await).await
+                answer::accept_created(raw.create_token(otp, &form).await).await
             })
             .await;
         // The form held a plain copy of the password; wipe it now rather than when freed.

@@ -5,56 +5,40 @@
 pub(crate) mod bulk;
 pub(crate) mod create;
 
-use fastly_tokens_raw::operation_ids as ids;
 use fastly_tokens_raw::types as raw;
 
-use crate::client::{Client, Op};
+use crate::answer;
+use crate::client::Client;
 use crate::convert;
 use crate::error::Error;
 use crate::ids::{CustomerId, TokenId};
-use crate::model::Token;
+use crate::model::{RevokeOutcome, Token};
+use crate::op::{Op, Operation};
 use bulk::BulkRevokeReport;
 use create::{CreateTokenBuilder, Credentials};
 
-/// What [`Client::revoke_token`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[must_use]
-#[non_exhaustive]
-pub enum RevokeOutcome {
-    /// The token was revoked now.
-    Revoked,
-    /// Fastly answered 404: the token does not exist, most likely already revoked.
-    AlreadyGone,
-}
-
 impl Op {
-    pub(crate) const GET_TOKEN_CURRENT: Op = Op::read(
-        ids::GET_TOKEN_CURRENT,
-        convert::decode_reason::<raw::TokenResponse>,
+    pub(crate) const GET_TOKEN_CURRENT: Op = Op::new(
+        Operation::CurrentToken,
+        answer::decode_reason::<raw::TokenResponse>,
     );
-    pub(crate) const GET_TOKEN: Op =
-        Op::read(ids::GET_TOKEN, convert::decode_reason::<raw::TokenResponse>);
-    pub(crate) const LIST_TOKENS_USER: Op = Op::read(
-        ids::LIST_TOKENS_USER,
-        convert::decode_reason::<Vec<raw::TokenResponse>>,
+    pub(crate) const GET_TOKEN: Op = Op::new(
+        Operation::GetToken,
+        answer::decode_reason::<raw::TokenResponse>,
     );
-    pub(crate) const LIST_TOKENS_CUSTOMER: Op = Op::read(
-        ids::LIST_TOKENS_CUSTOMER,
-        convert::decode_reason::<Vec<raw::TokenResponse>>,
+    pub(crate) const LIST_TOKENS_USER: Op = Op::new(
+        Operation::ListTokens,
+        answer::decode_reason::<Vec<raw::TokenResponse>>,
+    );
+    pub(crate) const LIST_TOKENS_CUSTOMER: Op = Op::new(
+        Operation::ListCustomerTokens,
+        answer::decode_reason::<Vec<raw::TokenResponse>>,
     );
     // Revokes accept any 2xx without reading the body: nothing to decode.
     pub(crate) const REVOKE_TOKEN: Op =
-        Op::read(ids::REVOKE_TOKEN, convert::decode_reason::<()>).rate_limited();
+        Op::new(Operation::RevokeToken, answer::decode_reason::<()>).rate_limited();
     pub(crate) const REVOKE_TOKEN_CURRENT: Op =
-        Op::read(ids::REVOKE_TOKEN_CURRENT, convert::decode_reason::<()>).rate_limited();
-    pub(crate) const BULK_REVOKE_TOKENS: Op =
-        Op::read(ids::BULK_REVOKE_TOKENS, convert::decode_reason::<()>).rate_limited();
-    pub(crate) const CREATE_TOKEN: Op = Op::read(
-        ids::CREATE_TOKEN,
-        convert::decode_reason::<raw::TokenCreatedResponse>,
-    )
-    .never_retried()
-    .rate_limited();
+        Op::new(Operation::RevokeCurrentToken, answer::decode_reason::<()>).rate_limited();
 }
 
 impl Client {
@@ -76,7 +60,7 @@ impl Client {
         let value = self
             .run(op, self.auth(), &[], || raw.get_token_current())
             .await?;
-        convert::token(op.id, value.into_inner())
+        convert::token(op.operation, value.into_inner())
     }
 
     /// Every token of the authenticated user, browser sessions included (`GET /tokens`).
@@ -98,7 +82,7 @@ impl Client {
         let value = self
             .run(op, self.auth(), &[], || raw.list_tokens_user())
             .await?;
-        convert::tokens(op.id, value.into_inner())
+        convert::tokens(op.operation, value.into_inner())
     }
 
     /// Every token of a customer (`GET /customer/{customer_id}/tokens`); needs the right role.
@@ -122,7 +106,7 @@ impl Client {
                 raw.list_tokens_customer(customer.as_str())
             })
             .await?;
-        convert::tokens(op.id, value.into_inner())
+        convert::tokens(op.operation, value.into_inner())
     }
 
     /// One token by id (`GET /tokens/{token_id}`).
@@ -147,7 +131,7 @@ impl Client {
         let value = self
             .run(op, self.auth(), &[], || raw.get_token(id.as_str()))
             .await?;
-        convert::token(op.id, value.into_inner())
+        convert::token(op.operation, value.into_inner())
     }
 
     /// Revokes one token (`DELETE /tokens/{token_id}`). A 404 is not an error but
@@ -171,7 +155,7 @@ impl Client {
     /// See [`Error`]; 404 is reported as `Ok(AlreadyGone)`.
     pub async fn revoke_token(&self, id: &TokenId) -> Result<RevokeOutcome, Error> {
         let raw = self.keyed()?;
-        let call = || async { convert::accept_revoked(raw.revoke_token(id.as_str()).await) };
+        let call = || async { answer::accept_revoked(raw.revoke_token(id.as_str()).await) };
         match self.run(Op::REVOKE_TOKEN, self.auth(), &[], call).await {
             Ok(_) => Ok(RevokeOutcome::Revoked),
             Err(e) if e.is_not_found() => Ok(RevokeOutcome::AlreadyGone),
@@ -193,7 +177,7 @@ impl Client {
     /// See [`Error`].
     pub async fn revoke_current_token(&self) -> Result<(), Error> {
         let raw = self.keyed()?;
-        let call = || async { convert::accept_revoked(raw.revoke_token_current().await) };
+        let call = || async { answer::accept_revoked(raw.revoke_token_current().await) };
         self.run(Op::REVOKE_TOKEN_CURRENT, self.auth(), &[], call)
             .await?;
         Ok(())
