@@ -53,7 +53,10 @@ impl Context {
                 .await
                 .map_err(|e| Failure::usage(format!("cannot start the fake server: {e}")))?;
             // Automation tokens need a superuser: the fake's root; everything else runs as alice.
-            let who = if matches!(cli.command, Command::Automation(_)) {
+            let who = if matches!(
+                cli.command,
+                Command::Automation(_) | Command::Plan(_) | Command::Apply(_)
+            ) {
                 "root"
             } else {
                 "alice"

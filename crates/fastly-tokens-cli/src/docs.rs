@@ -164,6 +164,78 @@ pub struct AutomationCreatedDoc {
     pub warning: Option<String>,
 }
 
+/// `plan`: one action per declared token and per token to revoke.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct PlanDoc {
+    /// Actions other than `ok`; the exit code is 10 when this is not 0.
+    pub changes: usize,
+    /// Non-read requests the changes take when nothing fails.
+    pub writes: u32,
+    pub actions: Vec<PlanAction>,
+}
+
+/// One action of a plan.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct PlanAction {
+    /// `create`, `rotate`, `revoke` or `ok`.
+    pub action: &'static str,
+    /// `user` or `automation`.
+    pub kind: &'static str,
+    pub name: String,
+    /// The live token concerned: rotate, the one replaced; revoke, the one revoked; ok, the
+    /// one kept.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub reason: String,
+    /// Where a new secret goes (create, rotate): `file PATH` or `command CMD`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deliver: Option<String>,
+}
+
+/// `apply`: what was done to each token.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ApplyDoc {
+    pub dry_run: bool,
+    /// Non-read requests this run planned to send (compensating revokes after a failure come
+    /// on top), and the cap it was given (`--max-writes`).
+    pub writes: u32,
+    pub max_writes: u32,
+    /// Results that are `pending`: the next run does them.
+    pub pending: usize,
+    /// Results that are `failed`.
+    pub failed: usize,
+    pub results: Vec<ApplyResult>,
+}
+
+/// One token of an `apply`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ApplyResult {
+    /// `create`, `rotate`, `revoke` or `ok`.
+    pub action: &'static str,
+    /// `user` or `automation`.
+    pub kind: &'static str,
+    pub name: String,
+    /// `done`, `ok` (nothing to do), `failed`, `pending` (not attempted: --max-writes, a 429
+    /// or a signal) or `would` (dry run).
+    pub status: &'static str,
+    /// The token replaced or revoked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_id: Option<String>,
+    /// The token created.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_id: Option<String>,
+    /// Where the new secret went.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handed_to: Option<String>,
+    /// Why the action was planned.
+    pub reason: String,
+    /// Why it failed or is pending; for a failure, every token it left and its state.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tokens: Vec<TokenState>,
+}
+
 /// An error under `--json`, on stderr.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ErrorDoc {
@@ -202,12 +274,14 @@ pub fn schema(name: &str) -> Option<schemars::Schema> {
         "automation-token" => schemars::schema_for!(fastly_tokens::AutomationToken),
         "automation-list" => schemars::schema_for!(Vec<fastly_tokens::AutomationToken>),
         "automation-create" => schemars::schema_for!(AutomationCreatedDoc),
+        "plan" => schemars::schema_for!(PlanDoc),
+        "apply" => schemars::schema_for!(ApplyDoc),
         _ => return None,
     })
 }
 
 /// Every schema name, for `fastly-tokens schema --help` and the tests.
-pub const SCHEMAS: [&str; 10] = [
+pub const SCHEMAS: [&str; 12] = [
     "token",
     "list",
     "create",
@@ -218,4 +292,6 @@ pub const SCHEMAS: [&str; 10] = [
     "automation-token",
     "automation-list",
     "automation-create",
+    "plan",
+    "apply",
 ];

@@ -17,6 +17,8 @@ pub enum ExitClass {
     Network = 7,
     Other = 8,
     Local = 9,
+    /// `plan` and `apply`: changes are pending.
+    Pending = 10,
 }
 
 impl ExitClass {
@@ -33,6 +35,7 @@ impl ExitClass {
             ExitClass::Network => "network",
             ExitClass::Other => "server",
             ExitClass::Local => "local",
+            ExitClass::Pending => "pending",
         }
     }
 }

@@ -140,8 +140,19 @@ pub(crate) async fn run(
         ));
     }
     let mut signals = Signals::install()?;
+    run_with(ctx, plan, announce, &mut signals).await
+}
+
+/// [`run`] with signals caught by the caller, for a command that runs several hand-offs
+/// (`apply`): a signal between two of them is noted too, so the caller stops there.
+pub(crate) async fn run_with(
+    ctx: &Context,
+    plan: Plan,
+    announce: &mut dyn Announce,
+    signals: &mut Signals,
+) -> Result<ExitClass, Failure> {
     let mut ledger = Ledger::new(plan.old.as_ref().map(|o| &o.id));
-    let minted = mint_step(ctx, &mut signals, &mut ledger, &plan.spec, plan.request).await?;
+    let minted = mint_step(ctx, signals, &mut ledger, &plan.spec, plan.request).await?;
 
     if let Some(warning) = &minted.warning {
         // The token exists but its settings are unknown. On stdout the secret is never
@@ -157,19 +168,19 @@ pub(crate) async fn run(
             return Err(stop(
                 &ledger,
                 &format!("{warning}; store its secret (printed above) or revoke it"),
-                &signals,
+                signals,
             ));
         }
-        return Err(undo(ctx, &mut signals, &mut ledger, &minted, warning).await);
+        return Err(undo(ctx, signals, &mut ledger, &minted, warning).await);
     }
 
     if plan.verify {
         if let Err(why) = signals.shield(mint::verify(ctx, &minted)).await {
-            return Err(undo(ctx, &mut signals, &mut ledger, &minted, &why).await);
+            return Err(undo(ctx, signals, &mut ledger, &minted, &why).await);
         }
         if let Some(n) = signals.received() {
             let why = interrupted(n, "");
-            return Err(undo(ctx, &mut signals, &mut ledger, &minted, &why).await);
+            return Err(undo(ctx, signals, &mut ledger, &minted, &why).await);
         }
     }
 
@@ -179,7 +190,7 @@ pub(crate) async fn run(
         Sink::File(file) => file
             .write(mint::expose(&minted))
             .map(|()| Some(file.describe())),
-        Sink::Command(command) => sink::command(&mut signals, command, mint::expose(&minted))
+        Sink::Command(command) => sink::command(signals, command, mint::expose(&minted))
             .await
             .map(|()| Some(format!("command `{}`", clean(command)))),
     };
@@ -187,14 +198,14 @@ pub(crate) async fn run(
         Ok(to) => to,
         Err(why) => {
             let why = format!("handing the new secret over failed: {why}");
-            return Err(undo(ctx, &mut signals, &mut ledger, &minted, &why).await);
+            return Err(undo(ctx, signals, &mut ledger, &minted, &why).await);
         }
     };
     let announced = announce.delivered(&ctx.out, &minted, handed_to.as_deref());
     let report_cut = match (&handed_to, announced) {
         (None, Err(e)) => {
             let why = format!("the new secret could not be written to stdout ({e})");
-            return Err(undo(ctx, &mut signals, &mut ledger, &minted, &why).await);
+            return Err(undo(ctx, signals, &mut ledger, &minted, &why).await);
         }
         // The secret is in its file or command; only the report is cut short. Carry on.
         (Some(_), Err(e)) => Some(e),
@@ -204,7 +215,7 @@ pub(crate) async fn run(
     // delivery is not confirmed, and nothing is retired.
     if handed_to.is_none() && crate::output::stdout_reader_gone() {
         let why = "stdout's reader went away: the new secret may not have been kept";
-        let failure = undo(ctx, &mut signals, &mut ledger, &minted, why).await;
+        let failure = undo(ctx, signals, &mut ledger, &minted, why).await;
         let _ = announce.finished(&ctx.out, plan.old.as_ref().map(|o| (o, &ledger.old)));
         return Err(failure);
     }
@@ -215,7 +226,7 @@ pub(crate) async fn run(
         // Delivered: nothing more is undone, and nothing more is done.
         let why = interrupted(n, " before the old token was revoked");
         let _ = announce.finished(&ctx.out, plan.old.as_ref().map(|o| (o, &ledger.old)));
-        return Err(stop(&ledger, &why, &signals));
+        return Err(stop(&ledger, &why, signals));
     }
 
     // Retire.
@@ -229,20 +240,20 @@ pub(crate) async fn run(
     let finished = announce.finished(&ctx.out, plan.old.as_ref().map(|o| (o, &ledger.old)));
     if let Some(n) = signals.received() {
         let why = interrupted(n, "");
-        return Err(stop(&ledger, &why, &signals));
+        return Err(stop(&ledger, &why, signals));
     }
     if let ledger::Old::RevokeFailed { .. } = &ledger.old {
         return Err(stop(
             &ledger,
             "the new token works and was delivered, but revoking the old token failed",
-            &signals,
+            signals,
         ));
     }
     if let Some(e) = report_cut.or(finished.err()) {
         let why = format!(
             "stdout failed before the report was complete ({e}), though every step happened"
         );
-        return Err(stop(&ledger, &why, &signals));
+        return Err(stop(&ledger, &why, signals));
     }
     Ok(ExitClass::Success)
 }

@@ -8,6 +8,7 @@ mod args;
 mod audited;
 mod cmd;
 mod context;
+mod declared;
 mod docs;
 mod errors;
 mod failure;
@@ -19,8 +20,10 @@ mod mint;
 mod output;
 mod policy;
 mod profile;
+mod reconcile;
 mod signals;
 mod sink;
+mod unattended;
 
 use std::process::ExitCode;
 

@@ -89,7 +89,7 @@ pub fn token(name: Option<&str>) -> Result<Option<(String, SecretString)>, Failu
             )));
         }
     };
-    check_mode(&path)?;
+    check_mode(&path, "Fastly API tokens")?;
     // The parser's message may quote the file, and the file holds tokens: say where only.
     let file: File = toml::from_str(&text).map_err(|e| {
         let at = e
@@ -107,9 +107,10 @@ pub fn token(name: Option<&str>) -> Result<Option<(String, SecretString)>, Failu
     pick(file, name, &path.display().to_string())
 }
 
-/// A config file others may read exposes every token in it: refused when anyone may read or
-/// write it (as ssh refuses such a key), a warning when its group may read it.
-fn check_mode(path: &std::path::Path) -> Result<(), Failure> {
+/// A file of secrets others may read exposes them: refused when anyone may read or write it
+/// (as ssh refuses such a key), a warning when its group may read it. `holds` says what it
+/// holds, for the message.
+pub(crate) fn check_mode(path: &std::path::Path, holds: &str) -> Result<(), Failure> {
     use std::os::unix::fs::PermissionsExt as _;
     let Ok(meta) = std::fs::metadata(path) else {
         return Ok(());
@@ -118,14 +119,14 @@ fn check_mode(path: &std::path::Path) -> Result<(), Failure> {
     let fix = format!("run `chmod 600 {}`", path.display());
     if mode & 0o006 != 0 {
         return Err(Failure::usage(format!(
-            "{} holds Fastly API tokens and any user of this machine may read or change it \
+            "{} holds {holds} and any user of this machine may read or change it \
              (mode {mode:03o}); refusing to use it: {fix}",
             path.display()
         )));
     }
     if mode & 0o060 != 0 {
         crate::output::err_line(format!(
-            "warning: {} holds Fastly API tokens and its group may read it (mode {mode:03o}): {fix}",
+            "warning: {} holds {holds} and its group may read it (mode {mode:03o}): {fix}",
             path.display()
         ));
     }

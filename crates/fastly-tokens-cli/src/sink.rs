@@ -190,7 +190,9 @@ pub(crate) async fn command(
         .stdin(Stdio::from(reader))
         .stdout(Stdio::null())
         .env_remove("FASTLY_API_TOKEN")
-        .env_remove("FASTLY_OTP");
+        .env_remove("FASTLY_OTP")
+        .env_remove(crate::unattended::SECRET_VARIABLES[0])
+        .env_remove(crate::unattended::SECRET_VARIABLES[1]);
     let mut child =
         signals::spawn_in_group(&mut cmd).map_err(|e| format!("cannot run the command: {e}"))?;
     drop(cmd);

@@ -7,6 +7,8 @@ use std::process::{Command, Output, Stdio};
 
 use fastly_tokens_fake::{FakeFastly, Fault};
 
+#[path = "cli/declare.rs"]
+mod declare;
 #[path = "cli/exec.rs"]
 mod exec;
 #[path = "cli/files.rs"]
@@ -1161,6 +1163,8 @@ fn every_command_has_help_with_an_example() {
         "man",
         "exec",
         "whois",
+        "plan",
+        "apply",
     ] {
         let mut cmd = bin();
         cmd.args(command.split(' ')).arg("--help");
@@ -1204,6 +1208,8 @@ fn committed_schemas_are_the_binarys() {
         "automation-token",
         "automation-list",
         "automation-create",
+        "plan",
+        "apply",
     ] {
         let mut cmd = bin();
         cmd.args(["schema", name]);

@@ -15,8 +15,11 @@ pub struct SeedUser {
     pub login: String,
     /// Password.
     pub password: String,
-    /// The OTP this user must send, if 2FA is on.
+    /// The OTP this user may always send, if 2FA is on.
     pub otp: Option<String>,
+    /// The user's TOTP secret (base32), if 2FA is on: codes from it are checked against the
+    /// fake's clock, so they follow `advance`.
+    pub totp_secret: Option<String>,
     /// The key of the user's main `global` token.
     pub key: String,
     /// The user's seeded tokens.
@@ -148,6 +151,9 @@ const AUTOMATION: [AutomationRow; 2] = [
     AutomationRow { name: "deploy",          role: "engineer", scope: "global",      services: &[0], created_days_ago: 30,  last_used_days_ago: None },
 ];
 
+/// The TOTP secret of the seeded 2FA users (RFC 4648 base32 of 20 bytes).
+pub(crate) const DEMO_TOTP_SECRET: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+
 /// Fills `state` with the tables above and returns what tests need to know about them.
 pub(crate) fn seed(state: &mut State) -> Seed {
     let now = state.now();
@@ -161,6 +167,8 @@ pub(crate) fn seed(state: &mut State) -> Seed {
             login: row.login.to_string(),
             password: format!("{}-demo-password", row.handle),
             otp: row.otp.map(str::to_string),
+            // A fixed demo secret (20 bytes, base32), the same for every 2FA user.
+            totp_secret: row.otp.map(|_| DEMO_TOTP_SECRET.to_string()),
             is_admin: row.is_admin,
             is_superuser: row.is_superuser,
         };
@@ -171,6 +179,7 @@ pub(crate) fn seed(state: &mut State) -> Seed {
             login: user.login,
             password: user.password,
             otp: user.otp,
+            totp_secret: user.totp_secret,
             key: String::new(),
             tokens: Vec::new(),
         });

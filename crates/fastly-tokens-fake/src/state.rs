@@ -20,8 +20,11 @@ pub struct User {
     pub login: String,
     /// Password.
     pub password: String,
-    /// The one-time code this user must send as `Fastly-OTP`, if 2FA is on.
+    /// The one-time code this user may always send as `Fastly-OTP`, if 2FA is on.
     pub otp: Option<String>,
+    /// The user's TOTP secret (RFC 6238, base32), if 2FA is on: the code it gives at the
+    /// fake's time is accepted too, one 30-second step either way.
+    pub totp_secret: Option<String>,
     /// May list the customer's tokens.
     pub is_admin: bool,
     /// May act on every customer and revoke anyone's tokens.
@@ -336,4 +339,71 @@ pub(crate) fn authenticate(state: &mut State, headers: &HeaderMap) -> Option<Sto
     token.ip = Some("127.0.0.1".to_string());
     token.user_agent = user_agent;
     Some(token.clone())
+}
+
+impl User {
+    /// Whether `sent` is a one-time code this user may send at `now`: the fixed demo code, or
+    /// the TOTP code of `now` (one step of skew), computed on the fake's clock.
+    pub(crate) fn accepts_otp(&self, sent: Option<&str>, now: DateTime<Utc>) -> bool {
+        let Some(sent) = sent else {
+            return self.otp.is_none();
+        };
+        if self.otp.as_deref() == Some(sent) {
+            return true;
+        }
+        let Some(secret) = &self.totp_secret else {
+            return false;
+        };
+        let Ok(bytes) = totp_rs::Secret::Encoded(secret.clone()).to_bytes() else {
+            return false;
+        };
+        let totp = totp_rs::TOTP::new_unchecked(totp_rs::Algorithm::SHA1, 6, 1, 30, bytes);
+        u64::try_from(now.timestamp()).is_ok_and(|t| totp.check(sent, t))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user() -> User {
+        User {
+            id: "u".into(),
+            customer_id: "c".into(),
+            login: "a@example.com".into(),
+            password: "p".into(),
+            otp: Some("123456".into()),
+            totp_secret: Some(crate::seed::DEMO_TOTP_SECRET.into()),
+            is_admin: false,
+            is_superuser: false,
+        }
+    }
+
+    #[test]
+    fn totp_codes_follow_the_fakes_clock() {
+        let user = user();
+        let now = DateTime::parse_from_rfc3339("2026-06-01T12:00:00Z")
+            .expect("time")
+            .with_timezone(&Utc);
+        let bytes = totp_rs::Secret::Encoded(crate::seed::DEMO_TOTP_SECRET.into())
+            .to_bytes()
+            .expect("base32");
+        let totp = totp_rs::TOTP::new_unchecked(totp_rs::Algorithm::SHA1, 6, 1, 30, bytes);
+        let code = totp.generate(u64::try_from(now.timestamp()).expect("after 1970"));
+        assert!(user.accepts_otp(Some(&code), now));
+        assert!(
+            user.accepts_otp(Some(&code), now + Duration::seconds(30)),
+            "one step of skew"
+        );
+        assert!(
+            !user.accepts_otp(Some(&code), now + Duration::minutes(5)),
+            "a stale code"
+        );
+        assert!(
+            user.accepts_otp(Some("123456"), now),
+            "the fixed demo code stays"
+        );
+        assert!(!user.accepts_otp(None, now));
+        assert!(!user.accepts_otp(Some("000000"), now) || code == "000000");
+    }
 }

@@ -254,9 +254,9 @@ fn create(state: &mut State, headers: &HeaderMap, body: &[u8]) -> Reply {
     if !charge.allowed {
         return Reply::error(StatusCode::TOO_MANY_REQUESTS, "Rate limit exceeded").charged(charge);
     }
-    if let Some(expected) = &user.otp {
+    if user.otp.is_some() {
         let sent = headers.get("fastly-otp").and_then(|v| v.to_str().ok());
-        if sent != Some(expected.as_str()) {
+        if !user.accepts_otp(sent, state.now()) {
             return Reply::json(
                 StatusCode::BAD_REQUEST,
                 json!({ "msg": "Invalid one-time password", "code": "2fa.verify" }),

@@ -1,6 +1,7 @@
 //! The command line: every flag and command, with help text and examples. Checks clap can make
 //! (flags required together, value lists, non-empty values) are made here, before anything runs.
 
+mod declare;
 mod mint;
 mod values;
 
@@ -12,6 +13,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use values::{duration, non_empty, timestamp};
 
+pub(crate) use declare::{ApplyArgs, PlanArgs, UnattendedArgs};
 pub(crate) use mint::{
     AccessArgs, AutomationCreateArgs, CreateArgs, CredentialArgs, ExecArgs, ExpiryArgs, RotateArgs,
 };
@@ -31,6 +33,8 @@ Exit codes:
   7  network: could not connect, connection broke, or --timeout / --connect-timeout elapsed
   8  other server or protocol error (5xx, undecodable answer)
   9  local: stdout or a file could not be written (no space, I/O error)
+  10 plan and apply: changes are pending (plan: the account differs from the file; apply:
+     what did not fit in --max-writes, or was not reached after a 429)
   126, 127  exec: the command is not executable, or not found (its token was revoked)
   128+n  signal n (SIGHUP 129, SIGINT 130, SIGTERM 143): what was minted was revoked or named
 
@@ -179,6 +183,24 @@ pub(crate) enum Command {
     )]
     Exec(ExecArgs),
 
+    /// Compare the account with a file declaring which tokens should exist: one action per
+    /// token (create, rotate, revoke, ok) and why. Exits 10 when there are changes, 0 when
+    /// none. Reads only.
+    #[command(
+        after_help = "Example:\n  fastly-tokens plan -f tokens.toml\n  fastly-tokens plan -f tokens.toml --json\n\nThe file format is in the README (\"Tokens as code\")."
+    )]
+    Plan(PlanArgs),
+
+    /// Make the account match the file: create what is missing, rotate what expires or
+    /// drifted (each new secret delivered to its file or command before the old token is
+    /// revoked), revoke what [prune] matches. Asks for confirmation on a terminal, needs
+    /// --yes elsewhere. The password comes from FASTLY_PASSWORD or --password-file, a one-time
+    /// code from FASTLY_TOTP_SECRET or --totp-secret-file: nothing secret on the command line.
+    #[command(
+        after_help = "Example:\n  FASTLY_USERNAME=ci@example.com FASTLY_PASSWORD=... \\\n      fastly-tokens apply -f tokens.toml --yes --max-writes 100"
+    )]
+    Apply(ApplyArgs),
+
     /// Leaked-key triage: whose token is this secret? Reads the key from stdin (never an
     /// argument) and shows the token it belongs to, using the key itself on `/tokens/self`.
     /// The key is never printed.
@@ -208,7 +230,7 @@ pub(crate) enum Command {
 
     /// Print the JSON Schema of a `--json` document: token (current, show), list, create,
     /// revoke, audit, rotate, automation-token (automation show), automation-list,
-    /// automation-create, error.
+    /// automation-create, plan, apply, error.
     #[command(after_help = "Example:\n  fastly-tokens schema revoke > revoke.schema.json")]
     Schema {
         /// Which document.

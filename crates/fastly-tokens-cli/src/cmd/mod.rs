@@ -4,6 +4,7 @@
 mod audit;
 mod automation;
 mod create;
+mod declare;
 mod exec;
 mod read;
 mod report;
@@ -56,6 +57,8 @@ pub(crate) async fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Audit(args) => audit::run(&ctx, args).await,
         Command::Rotate(args) => rotate::run(&ctx, args).await,
         Command::Automation(command) => automation::run(&ctx, command).await,
+        Command::Plan(args) => declare::plan(&ctx, args).await,
+        Command::Apply(args) => declare::apply(&ctx, args).await,
         Command::Exec(args) => return exec::run(&ctx, args).await,
         Command::Schema { .. } | Command::Completions { .. } | Command::Man => {
             Ok(ExitClass::Success)
