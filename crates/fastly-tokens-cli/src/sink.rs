@@ -27,6 +27,8 @@ pub(crate) struct FileTarget {
     target: PathBuf,
     dir: PathBuf,
     keep: Option<Keep>,
+    /// How messages name it: `--write-to`, or `deliver.file` (`apply`).
+    label: &'static str,
 }
 
 impl FileTarget {
@@ -36,19 +38,25 @@ impl FileTarget {
     /// group and mode, and removed, so that a folder or an owner this user cannot write is
     /// said before a token exists.
     pub(crate) fn prepare(given: &Path) -> Result<Self, Failure> {
+        Self::prepare_as(given, "--write-to")
+    }
+
+    /// [`prepare`](Self::prepare), with messages naming the file as `label` does (`apply`
+    /// says `deliver.file`).
+    pub(crate) fn prepare_as(given: &Path, label: &'static str) -> Result<Self, Failure> {
         let shown = given.display();
         let target = match std::fs::symlink_metadata(given) {
             Ok(meta) if meta.file_type().is_symlink() => {
                 std::fs::canonicalize(given).map_err(|e| {
                     Failure::usage(format!(
-                        "--write-to {shown} is a symlink to a file that cannot be reached ({e}); \
+                        "{label} {shown} is a symlink to a file that cannot be reached ({e}); \
                          point it at an existing file, or give the file's own path"
                     ))
                 })?
             }
             Ok(_) => given.to_path_buf(),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => given.to_path_buf(),
-            Err(e) => return Err(Failure::usage(format!("--write-to {shown}: {e}"))),
+            Err(e) => return Err(Failure::usage(format!("{label} {shown}: {e}"))),
         };
         let keep = match std::fs::metadata(&target) {
             Ok(meta) if meta.is_file() => Some(Keep {
@@ -58,12 +66,12 @@ impl FileTarget {
             }),
             Ok(_) => {
                 return Err(Failure::usage(format!(
-                    "--write-to {shown}: {} is not a regular file",
+                    "{label} {shown}: {} is not a regular file",
                     target.display()
                 )));
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => return Err(Failure::usage(format!("--write-to {shown}: {e}"))),
+            Err(e) => return Err(Failure::usage(format!("{label} {shown}: {e}"))),
         };
         let dir = target
             .parent()
@@ -71,13 +79,14 @@ impl FileTarget {
             .unwrap_or(Path::new("."))
             .to_path_buf();
         if target.file_name().is_none() {
-            return Err(Failure::usage(format!("--write-to {shown} names no file")));
+            return Err(Failure::usage(format!("{label} {shown} names no file")));
         }
         let file = Self {
             given: given.to_path_buf(),
             target,
             dir,
             keep,
+            label,
         };
         let probe = file.temporary().map_err(Failure::usage)?;
         drop(probe);
@@ -111,9 +120,10 @@ impl FileTarget {
             .tempfile_in(&self.dir)
             .map_err(|e| {
                 format!(
-                    "--write-to {}: cannot create a file in its folder {} ({e}); the secret is \
+                    "{} {}: cannot create a file in its folder {} ({e}); the secret is \
                      replaced atomically (a new file renamed over the old one), which needs a \
                      folder this user can write to",
+                    self.label,
                     self.given.display(),
                     self.dir.display()
                 )
@@ -121,8 +131,9 @@ impl FileTarget {
         if let Some(keep) = self.keep {
             keep_owner_and_mode(temp.as_file(), keep).map_err(|e| {
                 format!(
-                    "--write-to {}: cannot give the new file the existing file's owner \
+                    "{} {}: cannot give the new file the existing file's owner \
                      {}:{} and mode {:o} ({e}); run as its owner or as root, or remove it first",
+                    self.label,
                     self.given.display(),
                     keep.uid,
                     keep.gid,

@@ -457,7 +457,7 @@ async fn mint(
     result: &mut ApplyResult,
 ) -> Result<(), Failure> {
     let sink = match &wanted.deliver {
-        Deliver::File(path) => Sink::File(FileTarget::prepare(path)?),
+        Deliver::File(path) => Sink::File(FileTarget::prepare_as(path, "deliver.file")?),
         Deliver::Exec(command) => Sink::Command(command.clone()),
     };
     let lifetime = chrono::Duration::from_std(wanted.lifetime)

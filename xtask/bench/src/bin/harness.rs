@@ -63,37 +63,54 @@ struct Options {
     workloads: Vec<Workload>,
 }
 
+/// Runs every contender on every workload against the canned server and prints
+/// BENCHMARKS.md's tables (`cargo xtask bench <flags>`).
+#[derive(Debug, clap::Parser)]
+#[command(name = "harness")]
+struct Args {
+    /// Runs of each contender on each workload (timings are medians over them).
+    #[arg(long, default_value_t = 5)]
+    runs: usize,
+    /// Multiplies every workload's call count.
+    #[arg(long, default_value_t = 1)]
+    scale: usize,
+    /// Also run the official fastly-api crate (built with the `fastly-api` feature).
+    #[arg(long)]
+    with_fastly_api: bool,
+    /// Only these workloads (comma-separated).
+    #[arg(long, value_delimiter = ',', value_parser = workload)]
+    workloads: Vec<Workload>,
+    /// Also time a clean release build of a one-call program per client.
+    #[arg(long)]
+    build_cost: bool,
+    /// Per-call instruction counts under callgrind instead of timings.
+    #[arg(long)]
+    instructions: bool,
+}
+
+fn workload(name: &str) -> Result<Workload, String> {
+    Workload::parse(name).ok_or_else(|| {
+        format!(
+            "{name:?} is not a workload ({})",
+            Workload::ALL.map(Workload::name).join(", ")
+        )
+    })
+}
+
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let flag = |name: &str| args.iter().any(|a| a == name);
-    let text = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-    };
-    let value = |name: &str| text(name).and_then(|v| v.parse::<usize>().ok());
-    let workloads: Vec<Workload> = match text("--workloads") {
-        Some(list) => {
-            let parsed: Vec<Workload> = list.split(',').filter_map(Workload::parse).collect();
-            if parsed.is_empty() {
-                eprintln!(
-                    "--workloads: none of {list:?} is a workload ({})",
-                    Workload::ALL.map(Workload::name).join(", ")
-                );
-                std::process::exit(2);
-            }
-            parsed
-        }
-        None => Workload::ALL.to_vec(),
+    let args = <Args as clap::Parser>::parse();
+    let workloads = if args.workloads.is_empty() {
+        Workload::ALL.to_vec()
+    } else {
+        args.workloads.clone()
     };
     let mut contenders = vec![BARE_FLOOR, CONFIGURED_FLOOR, "fastly-tokens", "hyper"];
-    if flag("--with-fastly-api") {
+    if args.with_fastly_api {
         contenders.push("fastly-api");
     }
     let options = Options {
-        runs: value("--runs").unwrap_or(5),
-        scale: value("--scale").unwrap_or(1),
+        runs: args.runs,
+        scale: args.scale,
         contenders,
         workloads,
     };
@@ -114,7 +131,7 @@ fn main() {
         loadavg()
     );
 
-    if flag("--instructions") {
+    if args.instructions {
         println!("- mode: instruction counts (valgrind --tool=callgrind), one run");
         println!();
         instructions(&dir, &url, &options);
@@ -142,7 +159,7 @@ fn main() {
         println!();
     }
 
-    if flag("--build-cost") {
+    if args.build_cost {
         build_cost(&dir);
     }
 }
