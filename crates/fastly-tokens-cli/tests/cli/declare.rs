@@ -356,7 +356,11 @@ fn an_unwritable_file_creates_nothing_and_a_rerun_completes() {
     fake.clear_requests();
     let out = apply(&fake, &dir);
     assert_eq!(out.code, 6, "{}{}", out.stdout, out.stderr);
-    assert!(out.stderr.contains("deliver.file secrets/deploy"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("deliver.file secrets/deploy"),
+        "{}",
+        out.stderr
+    );
     assert!(
         live_named(&fake, &dir, "tac-deploy").is_empty(),
         "nothing created for it"
