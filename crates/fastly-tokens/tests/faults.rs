@@ -429,12 +429,27 @@ async fn run_cell(op: Op, fault: Fault) -> CellResult {
             }
         });
     }
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let base_url = format!("http://{}", listener.local_addr().expect("addr"));
-    let attempts = Arc::new(AtomicUsize::new(0));
-    if matches!(fault, Fault::Refused) {
-        drop(listener);
+    // A refused port stays bound, without listening, for the whole cell: a port merely closed
+    // could be handed to another cell's "elsewhere" server running at the same time, and the
+    // connection would then land there.
+    let mut _reserved = None;
+    let mut listener = None;
+    let base_url = if matches!(fault, Fault::Refused) {
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket
+            .bind("127.0.0.1:0".parse().expect("addr"))
+            .expect("bind");
+        let url = format!("http://{}", socket.local_addr().expect("addr"));
+        _reserved = Some(socket);
+        url
     } else {
+        let bound = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}", bound.local_addr().expect("addr"));
+        listener = Some(bound);
+        url
+    };
+    let attempts = Arc::new(AtomicUsize::new(0));
+    if let Some(listener) = listener {
         let attempts = attempts.clone();
         let fault = fault.clone();
         let elsewhere_url = elsewhere_url.clone();
