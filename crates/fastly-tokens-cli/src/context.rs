@@ -52,10 +52,11 @@ impl Context {
                 .start()
                 .await
                 .map_err(|e| Failure::usage(format!("cannot start the fake server: {e}")))?;
-            // Automation tokens need a superuser: the fake's root; everything else runs as alice.
+            // Automation tokens (and telling them apart in triage) need a superuser: the fake's
+            // root; everything else runs as alice.
             let who = if matches!(
                 cli.command,
-                Command::Automation(_) | Command::Plan(_) | Command::Apply(_)
+                Command::Automation(_) | Command::Plan(_) | Command::Apply(_) | Command::Triage(_)
             ) {
                 "root"
             } else {
@@ -122,6 +123,11 @@ impl Context {
         self.token
             .as_ref()
             .is_some_and(|t| t.expose_secret() == secret.expose_secret())
+    }
+
+    /// Whether this command runs with an API token of the caller's (to revoke by id).
+    pub(crate) fn has_token(&self) -> bool {
+        self.token.is_some()
     }
 
     /// Awaits `work`; on a terminal, says so once when it takes longer than [`NOTICE_AFTER`].

@@ -276,12 +276,13 @@ pub fn schema(name: &str) -> Option<schemars::Schema> {
         "automation-create" => schemars::schema_for!(AutomationCreatedDoc),
         "plan" => schemars::schema_for!(PlanDoc),
         "apply" => schemars::schema_for!(ApplyDoc),
+        "triage" => schemars::schema_for!(TriageDoc),
         _ => return None,
     })
 }
 
 /// Every schema name, for `fastly-tokens schema --help` and the tests.
-pub const SCHEMAS: [&str; 12] = [
+pub const SCHEMAS: [&str; 13] = [
     "token",
     "list",
     "create",
@@ -294,4 +295,72 @@ pub const SCHEMAS: [&str; 12] = [
     "automation-create",
     "plan",
     "apply",
+    "triage",
 ];
+
+/// What `triage` found out about one leaked key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyStatus {
+    /// It works, and is still live (no `--revoke`, the token in use, or stopped by a signal).
+    Live,
+    /// It worked, and this run revoked it (`via` says how).
+    Revoked,
+    /// Dry run: it works and would be revoked.
+    WouldRevoke,
+    /// It works, and revoking it failed (`error` says why); run again.
+    RevokeFailed,
+    /// Fastly does not accept it (401): revoked or expired.
+    Dead,
+    /// It could not be checked (`error` says why: a timeout, a network or server error).
+    Unknown,
+}
+
+/// One distinct key of a `triage` report.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct TriagedKey {
+    /// The key's name: its first four characters, `..`, and the first 8 hex digits of its
+    /// SHA-256. The same key has the same fingerprint in every run.
+    pub fingerprint: String,
+    pub status: KeyStatus,
+    /// How it was revoked: `self` (with the key itself) or `by-id` (with your token, when the
+    /// key may not revoke itself).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+    /// Why it is unknown, why its revoke failed, or why a live key was not revoked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The token the key belongs to, as Fastly described it to the key itself (live keys).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<Token>,
+    /// `user`, `automation` or `session` (a browser session); absent when it could not be
+    /// told (telling a user token from an automation token takes a token of yours).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// The scanners' rules or detectors that found it.
+    pub rules: Vec<String>,
+    /// Everywhere it was found, in the report's order.
+    pub locations: Vec<crate::reports::Location>,
+}
+
+/// `triage`: every distinct Fastly key of a scanner's report.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct TriageDoc {
+    /// The report's format: `trufflehog`, `gitleaks` or `sarif`.
+    pub format: String,
+    /// Findings in the report, of every rule.
+    pub findings: usize,
+    /// Findings that are Fastly keys (a key found in two places counts twice).
+    pub fastly_findings: usize,
+    /// Findings of a Fastly rule whose value is not a whole key (redacted or cut): not checked.
+    pub not_keys: usize,
+    /// `--revoke --dry-run`.
+    pub dry_run: bool,
+    pub keys: Vec<TriagedKey>,
+    pub live: usize,
+    pub revoked: usize,
+    pub would_revoke: usize,
+    pub revoke_failed: usize,
+    pub dead: usize,
+    pub unknown: usize,
+}

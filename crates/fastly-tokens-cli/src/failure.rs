@@ -19,6 +19,8 @@ pub enum ExitClass {
     Local = 9,
     /// `plan` and `apply`: changes are pending.
     Pending = 10,
+    /// `triage`: a leaked key is live and was not revoked.
+    LiveKey = 11,
 }
 
 impl ExitClass {
@@ -36,6 +38,7 @@ impl ExitClass {
             ExitClass::Other => "server",
             ExitClass::Local => "local",
             ExitClass::Pending => "pending",
+            ExitClass::LiveKey => "live_key",
         }
     }
 }

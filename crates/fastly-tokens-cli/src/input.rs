@@ -168,6 +168,46 @@ pub(crate) fn confirm(
     }
 }
 
+/// [`confirm`] for a command whose stdin is its input (`triage -`): the question goes to the
+/// terminal (`/dev/tty`) when stderr is one; without a terminal, only `--yes` goes ahead.
+pub(crate) fn confirm_on_tty(
+    listing: &[String],
+    question: &str,
+    yes: bool,
+    nothing: &str,
+) -> Result<(), Failure> {
+    if yes {
+        return Ok(());
+    }
+    let tty = std::io::stderr()
+        .is_terminal()
+        .then(|| {
+            std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open("/dev/tty")
+                .ok()
+        })
+        .flatten();
+    let Some(mut tty) = tty else {
+        return Err(Failure::usage(format!(
+            "{question} Refusing without --yes when there is no terminal to ask on; {nothing}"
+        )));
+    };
+    for line in listing {
+        output::err_line(line);
+    }
+    let _ = write!(tty, "{question} [y/N] ");
+    let _ = tty.flush();
+    let mut answer = String::new();
+    let _ = std::io::BufReader::new(tty).read_line(&mut answer);
+    if matches!(answer.trim(), "y" | "Y" | "yes") {
+        Ok(())
+    } else {
+        Err(Failure::usage(format!("cancelled; {nothing}")))
+    }
+}
+
 /// "name (id)" lines for the first [`LISTED`] tokens, then a count of the rest.
 pub(crate) fn listing(entries: &[(TokenId, Option<String>)], verb: &str) -> Vec<String> {
     let mut lines: Vec<String> = entries

@@ -21,6 +21,8 @@ mod output;
 mod policy;
 mod profile;
 mod reconcile;
+mod reports;
+mod sarif;
 mod signals;
 mod sink;
 mod unattended;

@@ -225,7 +225,7 @@ fn print_fields(out: &Out, rows: &[(&str, String)]) -> Result<(), Failure> {
 }
 
 /// A table: the header, then the rows, each column as wide as its widest cell.
-fn print_grid(out: &Out, header: &[&str], rows: &[Vec<String>]) -> Result<(), Failure> {
+pub fn print_grid(out: &Out, header: &[&str], rows: &[Vec<String>]) -> Result<(), Failure> {
     let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {

@@ -66,6 +66,13 @@ impl Signals {
         }
     }
 
+    /// Waits for the next signal and notes it (the first one is said on stderr with `doing`).
+    pub(crate) async fn wait(&mut self, doing: &str) -> i32 {
+        let n = self.next().await;
+        self.note(n, doing);
+        n
+    }
+
     /// Runs `work` to its end, noting any signal meanwhile: a request in flight is finished,
     /// so that what it did is known and can be undone.
     pub(crate) async fn shield<F: Future>(&mut self, work: F) -> F::Output {

@@ -17,6 +17,8 @@ mod files;
 mod handoff;
 #[path = "cli/signals.rs"]
 mod signals;
+#[path = "cli/triage.rs"]
+mod triage;
 #[path = "cli/trust.rs"]
 mod trust;
 
@@ -1210,6 +1212,7 @@ fn committed_schemas_are_the_binarys() {
         "automation-create",
         "plan",
         "apply",
+        "triage",
     ] {
         let mut cmd = bin();
         cmd.args(["schema", name]);

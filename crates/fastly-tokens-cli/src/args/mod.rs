@@ -3,6 +3,7 @@
 
 mod declare;
 mod mint;
+mod triage;
 mod values;
 
 use std::path::PathBuf;
@@ -17,6 +18,7 @@ pub(crate) use declare::{ApplyArgs, PlanArgs, UnattendedArgs};
 pub(crate) use mint::{
     AccessArgs, AutomationCreateArgs, CreateArgs, CredentialArgs, ExecArgs, ExpiryArgs, RotateArgs,
 };
+pub(crate) use triage::TriageArgs;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -35,6 +37,7 @@ Exit codes:
   9  local: stdout or a file could not be written (no space, I/O error)
   10 plan and apply: changes are pending (plan: the account differs from the file; apply:
      what did not fit in --max-writes, or was not reached after a 429)
+  11 triage: a live leaked key was found and is still live (not revoked, or --dry-run)
   126, 127  exec: the command is not executable, or not found (its token was revoked)
   128+n  signal n (SIGHUP 129, SIGINT 130, SIGTERM 143): what was minted was revoked or named
 
@@ -201,8 +204,21 @@ pub(crate) enum Command {
     )]
     Apply(ApplyArgs),
 
+    /// Check every Fastly key a secret scanner found (TruffleHog, gitleaks, SARIF): live or
+    /// dead, whose token, what it can do, where it was found; with --revoke, kill the live
+    /// ones.
+    ///
+    /// Keys are never printed: each is named by a fingerprint (its first four characters and
+    /// a short hash) that stays the same across runs. Exits 11 when a live key is left live, 6
+    /// when a revoke failed, 2 when the report cannot be read.
+    #[command(
+        after_help = "Example:\n  trufflehog git file://. --json | fastly-tokens triage -\n  gitleaks detect --report-format sarif --report-path leaks.sarif\n  fastly-tokens triage leaks.sarif --revoke --yes --sarif fastly-keys.sarif"
+    )]
+    Triage(TriageArgs),
+
     /// Leaked-key triage: whose token is this secret? Reads the key from stdin (never an
     /// argument) and shows the token it belongs to, using the key itself on `/tokens/self`.
+    ///
     /// The key is never printed.
     #[command(
         after_help = "Example:\n  pbpaste | fastly-tokens whois --secret-stdin\n  printf '%s' \"$LEAKED\" | fastly-tokens revoke --secret-stdin --yes"

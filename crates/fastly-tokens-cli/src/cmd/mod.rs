@@ -11,6 +11,7 @@ mod report;
 mod revoke;
 mod revoke_one;
 mod rotate;
+mod triage;
 
 use crate::args::{Cli, Command};
 use crate::context::Context;
@@ -60,6 +61,7 @@ pub(crate) async fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Plan(args) => declare::plan(&ctx, args).await,
         Command::Apply(args) => declare::apply(&ctx, args).await,
         Command::Exec(args) => return exec::run(&ctx, args).await,
+        Command::Triage(args) => return triage::run(&ctx, args).await,
         Command::Schema { .. } | Command::Completions { .. } | Command::Man => {
             Ok(ExitClass::Success)
         }

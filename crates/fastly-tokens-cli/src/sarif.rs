@@ -1,0 +1,326 @@
+//! `triage --sarif FILE`: the results as SARIF 2.1.0, one result per place a key was found,
+//! one rule per outcome, so GitHub code scanning (and any SARIF viewer) shows each leaked key at
+//! its file and line with what was done about it.
+//!
+//! Written with serde from the few SARIF objects it needs rather than with the `serde-sarif`
+//! crate: that crate generates the whole SARIF object model (about a hundred types, with
+//! builders) from the schema in a build script, for a document of four rules and a result per
+//! location; and 0.8.0 does not build on its own (its generated code needs serde's `derive`
+//! feature, which it does not ask for). The tests validate what this writes against the OASIS
+//! SARIF 2.1.0 JSON Schema.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::Failure;
+use crate::docs::{KeyStatus, TriageDoc, TriagedKey};
+use crate::output::clean;
+
+/// The rules: one per outcome, with its SARIF level.
+const RULES: [(&str, &str, &str, &str); 4] = [
+    (
+        "live-key",
+        "error",
+        "A live Fastly API key is exposed",
+        "Fastly accepts this key: whoever reads this file can act as its token. Revoke it \
+         (fastly-tokens triage REPORT --revoke), then remove it from the history.",
+    ),
+    (
+        "live-key-revoked",
+        "warning",
+        "An exposed Fastly API key was revoked",
+        "This key was live and has been revoked by fastly-tokens triage. Remove it from the \
+         history and give its users a new token.",
+    ),
+    (
+        "dead-key",
+        "note",
+        "An exposed Fastly API key that no longer works",
+        "Fastly does not accept this key (revoked or expired). Remove it from the history.",
+    ),
+    (
+        "unverified",
+        "warning",
+        "An exposed Fastly API key that could not be checked",
+        "Whether Fastly accepts this key is not known (a timeout, a network or server error). \
+         Run fastly-tokens triage again.",
+    ),
+];
+
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'a>; 1],
+}
+
+#[derive(Serialize)]
+struct Run<'a> {
+    tool: Tool,
+    results: Vec<SarifResult<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    driver: Driver,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver {
+    name: &'static str,
+    version: &'static str,
+    information_uri: &'static str,
+    rules: Vec<Rule>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Rule {
+    id: &'static str,
+    name: &'static str,
+    short_description: Text,
+    full_description: Text,
+    default_configuration: Configuration,
+}
+
+#[derive(Serialize)]
+struct Configuration {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct Text {
+    text: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: &'static str,
+    rule_index: usize,
+    level: &'static str,
+    message: Text,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    locations: Vec<SarifLocation>,
+    partial_fingerprints: Fingerprints<'a>,
+    properties: Properties<'a>,
+}
+
+#[derive(Serialize)]
+struct Fingerprints<'a> {
+    #[serde(rename = "fastlyKey/v1")]
+    key: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Properties<'a> {
+    key_fingerprint: &'a str,
+    status: KeyStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    commit: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifLocation {
+    physical_location: Physical,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Physical {
+    artifact_location: Artifact,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<Region>,
+}
+
+#[derive(Serialize)]
+struct Artifact {
+    uri: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: u64,
+}
+
+/// The rule of a key's outcome.
+fn rule_of(status: KeyStatus) -> usize {
+    match status {
+        KeyStatus::Live | KeyStatus::WouldRevoke | KeyStatus::RevokeFailed => 0,
+        KeyStatus::Revoked => 1,
+        KeyStatus::Dead => 2,
+        KeyStatus::Unknown => 3,
+    }
+}
+
+/// What the result says: the key, its token, and what was done.
+fn message(key: &TriagedKey) -> String {
+    let token = key.token.as_ref().map_or(String::new(), |t| {
+        format!(
+            " It belongs to token {} \"{}\" of user {} (scopes {}).",
+            t.id(),
+            clean(t.name()),
+            t.user_id(),
+            clean(t.scopes().as_str())
+        )
+    });
+    match key.status {
+        KeyStatus::Live => format!(
+            "A live Fastly API key ({}) is exposed here.{token} It was not revoked{}.",
+            key.fingerprint,
+            key.error
+                .as_deref()
+                .map_or(String::new(), |e| format!(": {}", clean(e)))
+        ),
+        KeyStatus::WouldRevoke => format!(
+            "A live Fastly API key ({}) is exposed here.{token} A dry run: it would be revoked.",
+            key.fingerprint
+        ),
+        KeyStatus::RevokeFailed => format!(
+            "A live Fastly API key ({}) is exposed here.{token} Revoking it failed: {}.",
+            key.fingerprint,
+            clean(key.error.as_deref().unwrap_or("unknown error"))
+        ),
+        KeyStatus::Revoked => format!(
+            "A Fastly API key ({}) was exposed here and has been revoked ({}).{token}",
+            key.fingerprint,
+            match key.via.as_deref() {
+                Some("by-id") => "by id, with the caller's token",
+                _ => "with the key itself",
+            }
+        ),
+        KeyStatus::Dead => format!(
+            "A Fastly API key ({}) is exposed here; Fastly no longer accepts it.",
+            key.fingerprint
+        ),
+        KeyStatus::Unknown => format!(
+            "A Fastly API key ({}) is exposed here and could not be checked: {}.",
+            key.fingerprint,
+            clean(key.error.as_deref().unwrap_or("unknown error"))
+        ),
+    }
+}
+
+/// A path as a SARIF URI reference: characters outside RFC 3986's allowed set percent-encoded.
+fn uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// The SARIF log of a triage.
+pub(crate) fn render(doc: &TriageDoc) -> Result<String, Failure> {
+    let rules = RULES
+        .iter()
+        .map(|(id, level, short, full)| Rule {
+            id,
+            name: id,
+            short_description: Text {
+                text: (*short).to_string(),
+            },
+            full_description: Text {
+                text: (*full).to_string(),
+            },
+            default_configuration: Configuration { level },
+        })
+        .collect();
+    let mut results = Vec::new();
+    for key in &doc.keys {
+        let index = rule_of(key.status);
+        let text = message(key);
+        for location in &key.locations {
+            results.push(SarifResult {
+                rule_id: RULES[index].0,
+                rule_index: index,
+                level: RULES[index].1,
+                message: Text { text: text.clone() },
+                locations: location
+                    .file
+                    .as_deref()
+                    .map(|file| SarifLocation {
+                        physical_location: Physical {
+                            artifact_location: Artifact { uri: uri(file) },
+                            region: location.line.map(|start_line| Region { start_line }),
+                        },
+                    })
+                    .into_iter()
+                    .collect(),
+                partial_fingerprints: Fingerprints {
+                    key: &key.fingerprint,
+                },
+                properties: Properties {
+                    key_fingerprint: &key.fingerprint,
+                    status: key.status,
+                    token_id: key.token.as_ref().map(|t| t.id().to_string()),
+                    commit: location.commit.as_deref(),
+                },
+            });
+        }
+    }
+    let log = Log {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        version: "2.1.0",
+        runs: [Run {
+            tool: Tool {
+                driver: Driver {
+                    name: "fastly-tokens",
+                    version: env!("CARGO_PKG_VERSION"),
+                    information_uri: env!("CARGO_PKG_REPOSITORY"),
+                    rules,
+                },
+            },
+            results,
+        }],
+    };
+    crate::output::to_json(&log)
+}
+
+/// Writes the log to `path`: a temporary file in the same folder, renamed over it, so a reader
+/// never sees half a file.
+pub(crate) fn write(path: &Path, text: &str) -> Result<(), Failure> {
+    use std::io::Write as _;
+    let shown = clean(&path.display().to_string()).into_owned();
+    let fail = |e: &dyn std::fmt::Display| {
+        Failure::local(format!("cannot write the SARIF file {shown}: {e}"))
+    };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let mut file = tempfile::Builder::new()
+        .prefix(".fastly-tokens-sarif")
+        .tempfile_in(&dir)
+        .map_err(|e| fail(&e))?;
+    file.write_all(text.as_bytes())
+        .and_then(|()| file.write_all(b"\n"))
+        .and_then(|()| file.as_file().sync_all())
+        .map_err(|e| fail(&e))?;
+    file.persist(path).map_err(|e| fail(&e.error))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_become_uri_references() {
+        assert_eq!(uri("src/config.yml"), "src/config.yml");
+        assert_eq!(uri("my dir/a%b.env"), "my%20dir/a%25b.env");
+        assert_eq!(uri("été"), "%C3%A9t%C3%A9");
+    }
+}
