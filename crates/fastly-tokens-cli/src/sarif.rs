@@ -105,14 +105,16 @@ struct SarifResult<'a> {
     message: Text,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     locations: Vec<SarifLocation>,
-    partial_fingerprints: Fingerprints<'a>,
+    partial_fingerprints: Fingerprints,
     properties: Properties<'a>,
 }
 
+/// What GitHub tracks an alert by across runs: the key and the place, so that one key found
+/// in two places is two alerts, and the same place in the next run is the same alert.
 #[derive(Serialize)]
-struct Fingerprints<'a> {
-    #[serde(rename = "fastlyKey/v1")]
-    key: &'a str,
+struct Fingerprints {
+    #[serde(rename = "fastlyKeyLocation/v1")]
+    key_location: String,
 }
 
 #[derive(Serialize)]
@@ -260,7 +262,12 @@ pub(crate) fn render(doc: &TriageDoc) -> Result<String, Failure> {
                     .into_iter()
                     .collect(),
                 partial_fingerprints: Fingerprints {
-                    key: &key.fingerprint,
+                    key_location: format!(
+                        "{}:{}:{}",
+                        key.fingerprint,
+                        location.file.as_deref().unwrap_or(""),
+                        location.line.unwrap_or(0)
+                    ),
                 },
                 properties: Properties {
                     key_fingerprint: &key.fingerprint,
