@@ -420,3 +420,98 @@ async fn a_paginated_list_of_5000_under_faults_arrives_whole_each_token_once() {
         "5,002 tokens at 100 a page, and one dropped answer"
     );
 }
+
+/// Pages after the first go out `pages_in_flight` at a time, and the tokens still arrive in
+/// page order, each once, with one request per page. The server answers later pages sooner, so
+/// order kept is order restored, and counts how many requests it holds at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_go_out_in_parallel_and_tokens_arrive_in_page_order() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::AsyncWriteExt as _;
+
+    const PAGES: usize = 10;
+    let page_body = |page: usize| {
+        LIST_PAGE_1
+            .replace(
+                "4bAutoTok0000000000001",
+                &format!("4bAutoTok00000000000{page:02}"),
+            )
+            .replace(
+                r#""current_page":1,"record_count":2,"total_pages":2"#,
+                &format!(r#""current_page":{page},"record_count":{PAGES},"total_pages":{PAGES}"#),
+            )
+    };
+    for (in_flight, expected_max) in [(4, 4), (1, 1)] {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let (active, max, requests) = (
+            Arc::new(AtomicUsize::new(0)),
+            Arc::new(AtomicUsize::new(0)),
+            Arc::new(AtomicUsize::new(0)),
+        );
+        {
+            let (active, max, requests) = (active.clone(), max.clone(), requests.clone());
+            tokio::spawn(async move {
+                while let Ok((mut stream, _)) = listener.accept().await {
+                    let (active, max, requests) = (active.clone(), max.clone(), requests.clone());
+                    let page_body = page_body;
+                    tokio::spawn(async move {
+                        let Some(request) = read_request(&mut stream).await else {
+                            return;
+                        };
+                        let head = String::from_utf8_lossy(&request).into_owned();
+                        let page: usize = head
+                            .split(['?', '&', ' '])
+                            .find_map(|kv| kv.strip_prefix("page="))
+                            .and_then(|n| n.parse().ok())
+                            .unwrap_or(0);
+                        requests.fetch_add(1, Ordering::SeqCst);
+                        let now = active.fetch_add(1, Ordering::SeqCst) + 1;
+                        max.fetch_max(now, Ordering::SeqCst);
+                        let wait = if page == 1 {
+                            0
+                        } else {
+                            (PAGES + 1 - page) as u64 * 30
+                        };
+                        tokio::time::sleep(Duration::from_millis(wait)).await;
+                        active.fetch_sub(1, Ordering::SeqCst);
+                        let body = page_body(page);
+                        let response = format!(
+                            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                            body.len()
+                        );
+                        let _ = stream.write_all(response.as_bytes()).await;
+                    });
+                }
+            });
+        }
+        let client = fastly_tokens::Client::builder()
+            .token(KEY)
+            .base_url(&base)
+            .pages_in_flight(in_flight)
+            .build()
+            .expect("client");
+        let tokens = client.list_automation_tokens().await.expect("every page");
+        let ids: Vec<String> = tokens.iter().map(|t| t.id().to_string()).collect();
+        let expected: Vec<String> = (1..=PAGES)
+            .map(|p| format!("4bAutoTok00000000000{p:02}"))
+            .collect();
+        assert_eq!(
+            ids, expected,
+            "page order, each once ({in_flight} in flight)"
+        );
+        assert_eq!(
+            requests.load(Ordering::SeqCst),
+            PAGES,
+            "one request per page"
+        );
+        assert_eq!(
+            max.load(Ordering::SeqCst),
+            expected_max,
+            "{in_flight} in flight"
+        );
+    }
+}
