@@ -366,10 +366,16 @@ async fn main() {
         .unwrap_or_else(|| workload.requests(scale));
     let stats = match name.as_str() {
         "fastly-tokens" => {
+            // Latency mode compares pages in flight (1: one page after another).
+            let pages = std::env::var("FASTLY_TOKENS_BENCH_PAGES_IN_FLIGHT")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(fastly_tokens::DEFAULT_PAGES_IN_FLIGHT);
             let client = fastly_tokens::Client::builder()
                 .token("bench-key")
                 .base_url(base.as_str())
                 .retry(fastly_tokens::RetryPolicy::none())
+                .pages_in_flight(pages)
                 .build()
                 .expect("client");
             drive(name, FastlyTokens(client, Default::default()), workload, n).await

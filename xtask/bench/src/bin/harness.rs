@@ -6,6 +6,8 @@
 //! timestamps (the `timestamps` binary) and, with `--build-cost`, the clean release build of
 //! a one-call program per client (`xtask/bench/build-cost/`, each with a committed lock file).
 //! `--instructions` prints per-call instruction counts from callgrind instead of timings.
+//! `--rtt-ms MS` is the latency mode: the server holds every answer MS milliseconds, and wall
+//! time per call is shown next to the workload's critical path.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -86,6 +88,11 @@ struct Args {
     /// Per-call instruction counts under callgrind instead of timings.
     #[arg(long)]
     instructions: bool,
+    /// Latency mode: the server holds every answer this many milliseconds; prints wall time
+    /// per call beside the critical path (the fewest sequential round trips) and the
+    /// sequential floor (one round trip per request).
+    #[arg(long, value_name = "MS")]
+    rtt_ms: Option<u64>,
 }
 
 fn workload(name: &str) -> Result<Workload, String> {
@@ -118,6 +125,11 @@ fn main() {
         .ok()
         .and_then(|p| p.parent().map(Path::to_path_buf))
         .unwrap_or_else(|| PathBuf::from("."));
+
+    if let Some(rtt) = args.rtt_ms {
+        latency(&dir, rtt, args.runs);
+        return;
+    }
 
     let (mut server, url) = start_server(&dir);
 
@@ -164,8 +176,74 @@ fn main() {
     }
 }
 
+/// Latency mode: wall time per call against a server that holds each answer `rtt` ms, for
+/// one page after another and for the default pages in flight, beside the critical path.
+fn latency(dir: &Path, rtt: u64, runs: usize) {
+    let (mut server, url) = start_server_with(dir, &[("FASTLY_TOKENS_BENCH_RTT_MS", rtt)]);
+    let pages =
+        fastly_tokens_bench::AUTOMATION_TOKENS.div_ceil(fastly_tokens_bench::AUTOMATION_PER_PAGE);
+    println!("## Latency: wall time per call at {rtt} ms per round trip (medians of {runs} runs)");
+    println!();
+    println!(
+        "`cargo xtask bench --rtt-ms {rtt} --runs {runs}`; the critical path is the fewest sequential round trips at that many requests in flight, times the round trip."
+    );
+    println!();
+    println!(
+        "| workload | requests | in flight | wall ms | critical path ms | wall / critical path | sequential floor ms |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    // (workload, calls per run, requests per call)
+    for (workload, calls, requests) in [
+        (Workload::Current, 5usize, 1usize),
+        (Workload::Auto5000, 1, pages),
+    ] {
+        let in_flights: Vec<usize> = if requests > 1 {
+            vec![1, fastly_tokens::DEFAULT_PAGES_IN_FLIGHT]
+        } else {
+            vec![1]
+        };
+        for k in in_flights {
+            let mut walls = Vec::new();
+            for _ in 0..runs.max(1) {
+                let mut cmd = Command::new(dir.join("contender"));
+                cmd.env("FASTLY_TOKENS_BENCH_PAGES_IN_FLIGHT", k.to_string())
+                    .args([
+                        "fastly-tokens",
+                        workload.name(),
+                        &url,
+                        "1",
+                        &calls.to_string(),
+                    ]);
+                if let Outcome::Measured(stats) = run_contender(&mut cmd, "fastly-tokens", workload)
+                {
+                    walls.push(stats.wall_ms / calls as f64);
+                }
+            }
+            let wall = median(walls);
+            let trips = 1 + (requests - 1).div_ceil(k);
+            let critical = (trips as u64 * rtt) as f64;
+            println!(
+                "| {} | {requests} | {k} | {wall:.1} | {critical:.0} | {:.3} | {} |",
+                workload.name(),
+                wall / critical,
+                requests as u64 * rtt
+            );
+        }
+    }
+    println!();
+    let _ = server.kill();
+}
+
 fn start_server(dir: &Path) -> (std::process::Child, String) {
-    let mut server = pinned(&dir.join("server"))
+    start_server_with(dir, &[])
+}
+
+fn start_server_with(dir: &Path, env: &[(&str, u64)]) -> (std::process::Child, String) {
+    let mut command = pinned(&dir.join("server"));
+    for (k, v) in env {
+        command.env(k, v.to_string());
+    }
+    let mut server = command
         .stdout(Stdio::piped())
         .spawn()
         .expect("start the canned server");

@@ -1,6 +1,7 @@
 //! Canned-response Fastly Tokens server on loopback for the benchmark: it answers from
 //! pre-built bodies so that its own cost is small and equal for every contender.
-//! Prints its base URL on the first line of stdout.
+//! Prints its base URL on the first line of stdout. With `FASTLY_TOKENS_BENCH_RTT_MS` set, it
+//! holds every answer that long (latency mode: `harness --rtt-ms`).
 
 use axum::body::{Body, Bytes};
 use axum::http::{Method, Response, StatusCode, Uri};
@@ -15,10 +16,19 @@ async fn main() {
         .map(|p| Bytes::from(fastly_tokens_bench::automation_page_json(p)))
         .collect();
     let pages = std::sync::Arc::new(pages);
+    let rtt = std::time::Duration::from_millis(
+        std::env::var("FASTLY_TOKENS_BENCH_RTT_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0),
+    );
     let app = axum::Router::new().fallback(move |method: Method, uri: Uri| {
         let (token, list1000, list10000) = (token.clone(), list1000.clone(), list10000.clone());
         let pages = pages.clone();
         async move {
+            if !rtt.is_zero() {
+                tokio::time::sleep(rtt).await;
+            }
             let json = |body: Bytes| {
                 Response::builder()
                     .status(StatusCode::OK)
