@@ -264,14 +264,13 @@ async fn revoke(
                     }
                     Some(Err(f)) => {
                         key.status = KeyStatus::RevokeFailed;
-                        key.error = Some(if ctx.has_token() {
-                            f.message
-                        } else {
-                            format!(
-                                "{} (a key that may not revoke itself is revoked by id with \
-                                 your own token: give it with FASTLY_API_TOKEN)",
-                                f.message
-                            )
+                        key.error = Some(match f.status {
+                            Some(status @ (401 | 403)) if !ctx.has_token() => format!(
+                                "the key may not revoke itself (Fastly answered {status}), and \
+                                 no token of yours was given to revoke it by id: set \
+                                 FASTLY_API_TOKEN and run again"
+                            ),
+                            _ => f.message,
                         });
                     }
                 }

@@ -390,6 +390,33 @@ fn a_failed_revoke_a_stalled_check_and_bad_reports_have_their_own_exit_codes() {
     assert!(fake.is_live(&k.writer.0));
     assert_no_key(&k, &[&out.stdout, &out.stderr]);
 
+    // Without a token of the caller's, a read-only key that may not revoke itself stays live,
+    // and the run says what to give.
+    let text = format!(
+        "[{{\"RuleID\":\"fastly-api-token\",\"Secret\":\"{}\",\"File\":\"a\"}}]",
+        k.reader.1
+    );
+    let mut cmd = bin();
+    cmd.args([
+        "--endpoint",
+        fake.base_url(),
+        "triage",
+        "-",
+        "--revoke",
+        "--yes",
+        "--json",
+    ]);
+    let out = run(cmd, Some(&text));
+    assert_eq!(out.code, 6, "{}", out.stderr);
+    let doc = valid("triage", &out.stdout);
+    assert!(
+        doc["keys"][0]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("FASTLY_API_TOKEN")),
+        "{doc}"
+    );
+    assert!(fake.is_live(&k.reader.0));
+
     // A check that stalls past --timeout: unknown, and the run says it could not tell (7).
     let stalled = format!(
         "[{{\"RuleID\":\"fastly-api-token\",\"Secret\":\"{}\",\"File\":\"b\",\"StartLine\":2}}]",
