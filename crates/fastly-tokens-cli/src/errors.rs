@@ -40,6 +40,13 @@ pub fn class(e: &Error) -> ExitClass {
 pub fn message(e: &Error, keys: KeySource, password: bool) -> String {
     // The library's wording for each operation: a new one cannot come without it.
     let doing = e.operation().map_or("the request", Operation::activity);
+    message_doing(e, keys, password, doing)
+}
+
+/// [`message`], saying what was being done in the caller's words: revoking a leaked or minted
+/// key with itself goes through `revoke_current_token`, whose own words ("the token in use")
+/// would name the wrong token.
+pub fn message_doing(e: &Error, keys: KeySource, password: bool, doing: &str) -> String {
     let create = e.operation().is_some_and(Operation::creates);
     match e {
         Error::Config(_) => {

@@ -215,11 +215,15 @@ pub(crate) async fn revoke_with_key(
     automation: bool,
 ) -> Result<(Via, RevokeOutcome), Failure> {
     let own = ctx.client_for(key)?;
+    let with_own_key = |e: &fastly_tokens::Error| Failure {
+        message: errors::message_doing(e, ctx.keys, false, "revoking the token with its own key"),
+        ..ctx.fail(e)
+    };
     match ctx.waiting(own.revoke_current_token()).await {
         Ok(()) => Ok((Via::OwnKey, RevokeOutcome::Revoked)),
         Err(e) if e.is_forbidden() || e.is_unauthorized() => {
             let Some(id) = id else {
-                return Err(ctx.fail(&e));
+                return Err(with_own_key(&e));
             };
             let outcome = if automation {
                 let id: AutomationTokenId = id.as_str().parse().map_err(|e| ctx.fail(&e))?;
@@ -229,7 +233,7 @@ pub(crate) async fn revoke_with_key(
             };
             Ok((Via::ById, outcome))
         }
-        Err(e) => Err(ctx.fail(&e)),
+        Err(e) => Err(with_own_key(&e)),
     }
 }
 

@@ -12,8 +12,10 @@
 
 use std::collections::BTreeSet;
 
+use aho_corasick::{AhoCorasick, MatchKind};
 use fastly_tokens::secrecy::SecretString;
-use rustc_hash::FxHashMap;
+use percent_encoding::percent_decode_str;
+use rustc_hash::{FxHashMap, FxHashSet};
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -135,20 +137,76 @@ fn is_fastly_rule(rule: &str) -> bool {
     rule.to_ascii_lowercase().contains("fastly")
 }
 
+/// Whether a rule finds secrets of no particular vendor (gitleaks' `generic-api-key`): its
+/// words are all of the generic vocabulary. `aws-generic-secret` is AWS's, not generic: its
+/// values are never sent to Fastly.
 fn is_generic_rule(rule: &str) -> bool {
-    rule.to_ascii_lowercase().contains("generic")
+    const WORDS: &[&str] = &[
+        "generic",
+        "api",
+        "key",
+        "keys",
+        "secret",
+        "secrets",
+        "token",
+        "tokens",
+        "access",
+        "password",
+        "credential",
+        "credentials",
+        "high",
+        "entropy",
+        "string",
+        "hardcoded",
+    ];
+    let lower = rule.to_ascii_lowercase();
+    let mut generic = false;
+    for word in lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        if !WORDS.contains(&word) {
+            return false;
+        }
+        generic |= word == "generic";
+    }
+    generic
 }
 
-/// The one Fastly-shaped key in `text`: all of it, or the only 32-character run of the key
-/// alphabet in it (a snippet or a matched line). None when there is none or more than one.
-fn key_in(text: &str) -> Option<&str> {
+/// `text` when all of it (trimmed, unquoted) has a key's shape: the only value a generic rule
+/// gives (a 32-character piece of a longer secret, or of a JWT, is someone else's secret).
+fn whole_key(text: &str) -> Option<&str> {
     let trimmed = text.trim().trim_matches(|c| c == '"' || c == '\'');
-    if has_key_shape(trimmed) {
-        return Some(trimmed);
+    has_key_shape(trimmed).then_some(trimmed)
+}
+
+/// The one Fastly-shaped key in what a Fastly rule matched: all of it, or the only 32-character
+/// run of the key alphabet in it (a snippet or a matched line) that is not a piece of a longer
+/// base64 value (`+`, `/` on either side, `=` after). None when there is none or more than one.
+fn key_in(text: &str) -> Option<&str> {
+    if let Some(key) = whole_key(text) {
+        return Some(key);
     }
+    let alphabet = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+    let bytes = text.as_bytes();
     let mut found: Option<&str> = None;
-    for run in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_')) {
-        if has_key_shape(run) {
+    let mut at = 0;
+    while at < bytes.len() {
+        if !alphabet(bytes[at]) {
+            at += 1;
+            continue;
+        }
+        let start = at;
+        while at < bytes.len() && alphabet(bytes[at]) {
+            at += 1;
+        }
+        // Runs start and end at ASCII bytes, so these are character boundaries.
+        let run = &text[start..at];
+        let before = start.checked_sub(1).map(|i| bytes[i]);
+        let after = bytes.get(at).copied();
+        let piece =
+            matches!(before, Some(b'+' | b'/')) || matches!(after, Some(b'+' | b'/' | b'='));
+        if has_key_shape(run) && !piece {
             match found {
                 Some(other) if other != run => return None,
                 _ => found = Some(run),
@@ -159,11 +217,12 @@ fn key_in(text: &str) -> Option<&str> {
 }
 
 /// Which format `text` is: SARIF (one document with `runs`), gitleaks (an array), or TruffleHog
-/// (JSON objects one per line, with `DetectorName`).
+/// (JSON objects one per line, with `DetectorName`). An empty report, or one of TruffleHog's
+/// JSON log lines only, is TruffleHog's: it prints nothing else when it finds nothing.
 pub(crate) fn detect(text: &str) -> Result<Format, String> {
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     if trimmed.is_empty() {
-        return Err("the report is empty".to_string());
+        return Ok(Format::Trufflehog);
     }
     if trimmed.starts_with('[') {
         return Ok(Format::Gitleaks);
@@ -171,24 +230,29 @@ pub(crate) fn detect(text: &str) -> Result<Format, String> {
     if !trimmed.starts_with('{') {
         return Err(unrecognised());
     }
-    if let Ok(Value::Object(doc)) = serde_json::from_str::<Value>(trimmed) {
-        if doc.contains_key("runs") {
-            return Ok(Format::Sarif);
-        }
-        if doc.contains_key("DetectorName") {
-            return Ok(Format::Trufflehog);
-        }
-        return Err(unrecognised());
+    if let Ok(Value::Object(doc)) = serde_json::from_str::<Value>(trimmed)
+        && doc.contains_key("runs")
+    {
+        return Ok(Format::Sarif);
     }
-    let first = trimmed.lines().next().unwrap_or_default();
-    match serde_json::from_str::<Value>(first) {
-        Ok(Value::Object(o))
-            if o.contains_key("DetectorName") || o.contains_key("SourceMetadata") =>
-        {
-            Ok(Format::Trufflehog)
+    // JSON lines: the first finding decides; log lines before it are passed over.
+    for line in trimmed.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        match serde_json::from_str::<Value>(line) {
+            Ok(Value::Object(o))
+                if o.contains_key("DetectorName") || o.contains_key("SourceMetadata") =>
+            {
+                return Ok(Format::Trufflehog);
+            }
+            Ok(Value::Object(o)) if is_log_line(&o) => {}
+            _ => return Err(unrecognised()),
         }
-        _ => Err(unrecognised()),
     }
+    Ok(Format::Trufflehog)
+}
+
+/// One of TruffleHog's own JSON log lines (`{"level":…,"msg":…}`), when its stderr was mixed in.
+fn is_log_line(line: &Map<String, Value>) -> bool {
+    line.contains_key("level") && line.contains_key("msg")
 }
 
 fn unrecognised() -> String {
@@ -217,7 +281,12 @@ pub(crate) fn read(text: &str, forced: Option<Format>) -> Result<Report, String>
 struct Collector {
     report: Report,
     index: FxHashMap<String, usize>,
+    /// Every value any finding reported (of any vendor), to scrub from what is shown.
+    secrets: FxHashSet<String>,
 }
+
+/// Secrets shorter than this are not scrubbed from locations: they would cut words of paths.
+const SCRUBBED_FROM: usize = 8;
 
 impl Collector {
     fn new(format: Format) -> Self {
@@ -230,22 +299,34 @@ impl Collector {
                 leaks: Vec::new(),
             },
             index: FxHashMap::default(),
+            secrets: FxHashSet::default(),
         }
     }
 
-    /// One finding: its rule, the text holding its value, and where it was.
-    fn finding(&mut self, rule: &str, value: Option<&str>, location: Location) {
+    /// One finding: its rule, the texts that may hold its value (best first), and where it
+    /// was. A Fastly rule's value may be a line holding the key; a generic rule's must be the
+    /// key itself; another vendor's is never taken.
+    fn finding(&mut self, rule: &str, values: &[Option<&str>], location: Location) {
         self.report.findings += 1;
-        let fastly = is_fastly_rule(rule);
-        let key = value.and_then(key_in);
-        let key = match key {
-            Some(k) if fastly || is_generic_rule(rule) => k,
-            _ => {
-                if fastly {
-                    self.report.not_keys += 1;
-                }
-                return;
+        for value in values.iter().flatten() {
+            let value = value.trim();
+            if value.len() >= SCRUBBED_FROM && !self.secrets.contains(value) {
+                self.secrets.insert(value.to_string());
             }
+        }
+        let fastly = is_fastly_rule(rule);
+        let key = if fastly {
+            values.iter().flatten().find_map(|v| key_in(v))
+        } else if is_generic_rule(rule) {
+            values.iter().flatten().find_map(|v| whole_key(v))
+        } else {
+            None
+        };
+        let Some(key) = key else {
+            if fastly {
+                self.report.not_keys += 1;
+            }
+            return;
         };
         self.report.fastly_findings += 1;
         let at = match self.index.get(key) {
@@ -265,11 +346,90 @@ impl Collector {
         if !leak.locations.contains(&location) {
             leak.locations.push(location);
         }
-        leak.rules.insert(crate::output::cell(rule, 80));
+        leak.rules.insert(rule.to_string());
     }
 
-    fn finish(self) -> Report {
+    /// The report, with every secret it holds taken out of what will be shown: a key (of this
+    /// report, any vendor's) in a file name, a commit, a repository URL or a rule name is
+    /// replaced by its fingerprint (a Fastly key) or `[REDACTED]`, and a URL's user and
+    /// password are dropped.
+    fn finish(mut self) -> Report {
+        let mut patterns: Vec<(String, String)> = Vec::with_capacity(self.secrets.len());
+        for leak in &self.report.leaks {
+            let key = fastly_tokens::secrecy::ExposeSecret::expose_secret(&leak.key);
+            patterns.push((key.to_string(), leak.fingerprint.clone()));
+        }
+        for secret in self.secrets.drain() {
+            if !self.index.contains_key(&secret) {
+                patterns.push((secret, "[REDACTED]".to_string()));
+            }
+        }
+        let scrub = Scrub::new(patterns);
+        for leak in &mut self.report.leaks {
+            let mut locations: Vec<Location> = Vec::with_capacity(leak.locations.len());
+            for location in leak.locations.drain(..) {
+                let location = Location {
+                    file: location.file.map(|f| scrub.text(&f)),
+                    line: location.line,
+                    commit: location.commit.map(|c| scrub.text(&c)),
+                    repository: location.repository.map(|r| scrub.text(&r)),
+                };
+                if !locations.contains(&location) {
+                    locations.push(location);
+                }
+            }
+            leak.locations = locations;
+            leak.rules = std::mem::take(&mut leak.rules)
+                .into_iter()
+                .map(|r| crate::output::cell(&scrub.text(&r), 80))
+                .collect();
+        }
         self.report
+    }
+}
+
+/// Replaces secrets in text shown to people (one automaton for all of them: a report can hold
+/// tens of thousands).
+struct Scrub {
+    automaton: Option<AhoCorasick>,
+    replacements: Vec<String>,
+}
+
+impl Scrub {
+    fn new(patterns: Vec<(String, String)>) -> Self {
+        let (needles, replacements): (Vec<String>, Vec<String>) = patterns.into_iter().unzip();
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&needles)
+            .ok();
+        Self {
+            automaton,
+            replacements,
+        }
+    }
+
+    fn text(&self, text: &str) -> String {
+        let text = without_userinfo(text);
+        match &self.automaton {
+            Some(a) => a.replace_all(&text, &self.replacements),
+            // Too many secrets to build the automaton: show nothing rather than risk one.
+            None => "[REDACTED]".to_string(),
+        }
+    }
+}
+
+/// `scheme://user:password@host/…` without `user:password@`: a repository URL can carry a token
+/// (`https://x-access-token:…@github.com/…`).
+fn without_userinfo(text: &str) -> std::borrow::Cow<'_, str> {
+    let Some(scheme_end) = text.find("://") else {
+        return text.into();
+    };
+    let authority_start = scheme_end + 3;
+    let rest = &text[authority_start..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{}{}", &text[..authority_start], &rest[at + 1..]).into(),
+        None => text.into(),
     }
 }
 
@@ -307,7 +467,6 @@ fn trufflehog(text: &str, c: &mut Collector) -> Result<(), String> {
         let Some(detector) = string(finding.get("DetectorName")) else {
             continue;
         };
-        let value = string(finding.get("Raw")).or_else(|| string(finding.get("RawV2")));
         // SourceMetadata.Data.<source>: {file, line, commit, repository, ...}
         let source = finding
             .get("SourceMetadata")
@@ -320,7 +479,14 @@ fn trufflehog(text: &str, c: &mut Collector) -> Result<(), String> {
             commit: string(s.get("commit")),
             repository: string(s.get("repository")),
         });
-        c.finding(&detector, value.as_deref(), location);
+        c.finding(
+            &detector,
+            &[
+                string(finding.get("Raw")).as_deref(),
+                string(finding.get("RawV2")).as_deref(),
+            ],
+            location,
+        );
     }
     Ok(())
 }
@@ -337,14 +503,20 @@ fn gitleaks(text: &str, c: &mut Collector) -> Result<(), String> {
     })?;
     for finding in &findings {
         let rule = string(finding.get("RuleID")).unwrap_or_default();
-        let value = string(finding.get("Secret")).or_else(|| string(finding.get("Match")));
         let location = Location {
             file: string(finding.get("File")),
             line: number(finding.get("StartLine")),
             commit: string(finding.get("Commit")),
             repository: None,
         };
-        c.finding(&rule, value.as_deref(), location);
+        c.finding(
+            &rule,
+            &[
+                string(finding.get("Secret")).as_deref(),
+                string(finding.get("Match")).as_deref(),
+            ],
+            location,
+        );
     }
     Ok(())
 }
@@ -365,7 +537,8 @@ fn sarif(text: &str, c: &mut Collector) -> Result<(), String> {
         .ok_or("the SARIF report has no runs")?;
     for run in runs {
         let results = run.get("results").and_then(Value::as_array);
-        for result in results.into_iter().flatten() {
+        // Only objects are results; anything else in the array is not a finding.
+        for result in results.into_iter().flatten().filter(|r| r.is_object()) {
             let rule = string(result.get("ruleId"))
                 .or_else(|| string(result.get("rule").and_then(|r| r.get("id"))))
                 .unwrap_or_default();
@@ -381,10 +554,15 @@ fn sarif(text: &str, c: &mut Collector) -> Result<(), String> {
                     .and_then(|s| s.get("text"))
                     .and_then(Value::as_str)
             };
-            let value = snippet("region")
-                .filter(|s| key_in(s).is_some())
-                .or_else(|| snippet("contextRegion").filter(|s| key_in(s).is_some()))
-                .or_else(|| shaped_property(result.get("properties")));
+            let properties = result
+                .get("properties")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flat_map(|p| p.values().filter_map(Value::as_str));
+            let values: Vec<Option<&str>> = [snippet("region"), snippet("contextRegion")]
+                .into_iter()
+                .chain(properties.map(Some))
+                .collect();
             let commit = string(
                 result
                     .get("partialFingerprints")
@@ -392,11 +570,13 @@ fn sarif(text: &str, c: &mut Collector) -> Result<(), String> {
             )
             .or_else(|| string(result.get("properties").and_then(|p| p.get("commit"))));
             let location = Location {
+                // A SARIF URI is percent-encoded: a location holds the path itself.
                 file: string(
                     physical
                         .and_then(|p| p.get("artifactLocation"))
                         .and_then(|a| a.get("uri")),
-                ),
+                )
+                .map(|uri| percent_decode_str(&uri).decode_utf8_lossy().into_owned()),
                 line: number(
                     physical
                         .and_then(|p| p.get("region"))
@@ -405,19 +585,10 @@ fn sarif(text: &str, c: &mut Collector) -> Result<(), String> {
                 commit,
                 repository: None,
             };
-            c.finding(&rule, value, location);
+            c.finding(&rule, &values, location);
         }
     }
     Ok(())
-}
-
-/// The first string property (one level deep) holding a key-shaped value.
-fn shaped_property(properties: Option<&Value>) -> Option<&str> {
-    properties?
-        .as_object()?
-        .values()
-        .filter_map(Value::as_str)
-        .find(|s| key_in(s).is_some())
 }
 
 trait Classify {
@@ -470,6 +641,77 @@ mod tests {
         assert_eq!(key_in(&format!("{KEY} {KEY}")), Some(KEY));
         assert_eq!(key_in(&format!("{KEY} {OTHER}")), None);
         assert_eq!(key_in("fastly = REDACTED"), None);
+        // A piece of a longer base64 value is not a key.
+        assert_eq!(key_in(&format!("x/{KEY}")), None);
+        assert_eq!(key_in(&format!("{KEY}+x")), None);
+        assert_eq!(key_in(&format!("{KEY}==")), None);
+    }
+
+    #[test]
+    fn only_generic_rules_and_whole_values_of_them_are_taken() {
+        assert!(is_generic_rule("generic-api-key"));
+        assert!(is_generic_rule("Generic High Entropy Secret"));
+        assert!(!is_generic_rule("aws-generic-secret"));
+        assert!(!is_generic_rule("generic-github-token"));
+        assert!(!is_generic_rule("api-key"), "not said to be generic");
+        // An AWS secret key (40 characters with `/`) and a JWT hold 32-character runs.
+        let aws = format!("wJalrXUtnFEMI/{}", &OTHER[..26]);
+        let jwt = format!("eyJhbGciOiJIUzI1NiJ9.{KEY}.c2lnbmF0dXJl");
+        let text = format!(
+            "[{{\"RuleID\":\"generic-api-key\",\"Secret\":\"{aws}\",\"File\":\"a\"}},\
+             {{\"RuleID\":\"generic-api-key\",\"Secret\":\"{jwt}\",\"File\":\"b\"}},\
+             {{\"RuleID\":\"aws-generic-secret\",\"Secret\":\"{KEY}\",\"File\":\"c\"}},\
+             {{\"RuleID\":\"generic-api-key\",\"Secret\":\"token={OTHER}\",\"File\":\"d\"}}]"
+        );
+        let report = read(&text, None).expect("reads");
+        assert_eq!(report.findings, 4);
+        assert!(report.leaks.is_empty(), "{:?}", report.leaks);
+    }
+
+    #[test]
+    fn keys_and_other_secrets_are_scrubbed_from_every_place_shown() {
+        let pat = "ghp_0123456789abcdefghijklmnopqrstuvwxyz";
+        let text = format!(
+            "{{\"DetectorName\":\"Fastly {KEY}\",\"Raw\":\"{KEY}\",\"SourceMetadata\":{{\"Data\":{{\"Git\":\
+             {{\"file\":\"leak-{KEY}.env\",\"commit\":\"{OTHER}\",\"line\":2,\
+             \"repository\":\"https://x-access-token:hunter2hunter2@github.com/o/{pat}.git\"}}}}}}}}\n\
+             {{\"DetectorName\":\"Fastly\",\"Raw\":\"{OTHER}\"}}\n\
+             {{\"DetectorName\":\"Github\",\"Raw\":\"{pat}\"}}\n"
+        );
+        let report = read(&text, None).expect("reads");
+        assert_eq!(report.leaks.len(), 2);
+        let shown = format!(
+            "{:?} {:?}",
+            report.leaks[0].locations, report.leaks[0].rules
+        );
+        for secret in [KEY, OTHER, pat, "hunter2", "x-access-token"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        let place = &report.leaks[0].locations[0];
+        assert_eq!(
+            place.file.as_deref(),
+            Some(format!("leak-{}.env", fingerprint(KEY)).as_str())
+        );
+        assert_eq!(place.commit.as_deref(), Some(fingerprint(OTHER).as_str()));
+        assert_eq!(
+            place.repository.as_deref(),
+            Some("https://github.com/o/[REDACTED].git")
+        );
+    }
+
+    #[test]
+    fn sarif_uris_are_read_as_paths() {
+        let text = format!(
+            "{{\"runs\":[{{\"results\":[7,\"x\",{{\"ruleId\":\"fastly-api-token\",\
+             \"locations\":[{{\"physicalLocation\":{{\"artifactLocation\":{{\"uri\":\"my%20dir/a%25b.env\"}},\
+             \"region\":{{\"startLine\":4,\"snippet\":{{\"text\":\"{KEY}\"}}}}}}}}]}}]}}]}}"
+        );
+        let report = read(&text, None).expect("reads");
+        assert_eq!(report.findings, 1, "junk results are not findings");
+        assert_eq!(
+            report.leaks[0].locations[0].file.as_deref(),
+            Some("my dir/a%b.env")
+        );
     }
 
     #[test]
@@ -483,8 +725,20 @@ mod tests {
             detect("{\"DetectorName\":\"Fastly\"}\n{\"DetectorName\":\"AWS\"}\n"),
             Ok(Format::Trufflehog)
         );
-        assert!(detect("").is_err());
+        // TruffleHog prints nothing, or only its JSON log lines, when it finds nothing.
+        assert_eq!(detect(""), Ok(Format::Trufflehog));
+        assert_eq!(detect(" \n"), Ok(Format::Trufflehog));
+        let log =
+            "{\"level\":\"info-0\",\"ts\":\"2026-12-04T05:00:00Z\",\"msg\":\"finished scanning\"}";
+        assert_eq!(detect(log), Ok(Format::Trufflehog));
+        assert_eq!(
+            detect(&format!("{log}\n{{\"DetectorName\":\"Fastly\"}}\n")),
+            Ok(Format::Trufflehog)
+        );
+        let empty = read(&format!("{log}\n"), None).expect("a clean scan");
+        assert_eq!((empty.findings, empty.leaks.len()), (0, 0));
         assert!(detect("hello").is_err());
+        assert!(detect("{\"a\":1}\n{\"b\":2}").is_err());
         assert!(detect("{\"a\":1}").is_err());
     }
 

@@ -11,6 +11,7 @@
 
 use std::path::Path;
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Serialize;
 
 use crate::Failure;
@@ -103,7 +104,6 @@ struct SarifResult<'a> {
     rule_index: usize,
     level: &'static str,
     message: Text,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     locations: Vec<SarifLocation>,
     partial_fingerprints: Fingerprints,
     properties: Properties<'a>,
@@ -213,19 +213,32 @@ fn message(key: &TriagedKey) -> String {
 
 /// A path as a SARIF URI reference: characters outside RFC 3986's allowed set percent-encoded.
 fn uri(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for byte in path.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(path, NOT_IN_A_PATH).to_string()
 }
 
+/// Everything but RFC 3986's unreserved characters, `/`, and the sub-delimiters and `@` a path
+/// segment may hold (`:` is encoded: in a first segment it would read as a scheme).
+const NOT_IN_A_PATH: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'/')
+    .remove(b'!')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b'*')
+    .remove(b'+')
+    .remove(b',')
+    .remove(b';')
+    .remove(b'=')
+    .remove(b'@');
+
 /// The SARIF log of a triage.
-pub(crate) fn render(doc: &TriageDoc) -> Result<String, Failure> {
+pub(crate) fn render(doc: &TriageDoc) -> Result<Rendered, Failure> {
     let rules = RULES
         .iter()
         .map(|(id, level, short, full)| Rule {
@@ -241,31 +254,33 @@ pub(crate) fn render(doc: &TriageDoc) -> Result<String, Failure> {
         })
         .collect();
     let mut results = Vec::new();
+    let mut placeless = 0;
     for key in &doc.keys {
         let index = rule_of(key.status);
         let text = message(key);
         for location in &key.locations {
+            // GitHub refuses a whole upload with a result it cannot place
+            // ("expected at least one location"): such places are in the JSON and text output.
+            let Some(file) = location.file.as_deref() else {
+                placeless += 1;
+                continue;
+            };
             results.push(SarifResult {
                 rule_id: RULES[index].0,
                 rule_index: index,
                 level: RULES[index].1,
                 message: Text { text: text.clone() },
-                locations: location
-                    .file
-                    .as_deref()
-                    .map(|file| SarifLocation {
-                        physical_location: Physical {
-                            artifact_location: Artifact { uri: uri(file) },
-                            region: location.line.map(|start_line| Region { start_line }),
-                        },
-                    })
-                    .into_iter()
-                    .collect(),
+                locations: vec![SarifLocation {
+                    physical_location: Physical {
+                        artifact_location: Artifact { uri: uri(file) },
+                        region: location.line.map(|start_line| Region { start_line }),
+                    },
+                }],
                 partial_fingerprints: Fingerprints {
                     key_location: format!(
                         "{}:{}:{}",
                         key.fingerprint,
-                        location.file.as_deref().unwrap_or(""),
+                        file,
                         location.line.unwrap_or(0)
                     ),
                 },
@@ -293,7 +308,16 @@ pub(crate) fn render(doc: &TriageDoc) -> Result<String, Failure> {
             results,
         }],
     };
-    crate::output::to_json(&log)
+    Ok(Rendered {
+        text: crate::output::to_json(&log)?,
+        placeless,
+    })
+}
+
+/// A SARIF log, and how many places were left out of it for want of a file.
+pub(crate) struct Rendered {
+    pub(crate) text: String,
+    pub(crate) placeless: usize,
 }
 
 /// Writes the log to `path`: a temporary file in the same folder, renamed over it, so a reader

@@ -78,7 +78,15 @@ pub(crate) async fn run(ctx: &Context, args: TriageArgs) -> Result<u8, Failure> 
         print(ctx, &doc)?;
     }
     if let Some(path) = &args.sarif {
-        sarif::write(path, &sarif::render(&doc)?)?;
+        let rendered = sarif::render(&doc)?;
+        sarif::write(path, &rendered.text)?;
+        if rendered.placeless > 0 {
+            output::err_line(format!(
+                "{} place(s) with no file named are not in the SARIF file (code scanning \
+                 cannot show them); they are in the output above",
+                rendered.placeless
+            ));
+        }
     }
     if let Some(n) = signal {
         return Ok(u8::try_from(128 + n).unwrap_or(255));

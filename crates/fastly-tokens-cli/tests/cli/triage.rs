@@ -459,14 +459,10 @@ fn a_failed_revoke_a_stalled_check_and_bad_reports_have_their_own_exit_codes() {
     assert!(fake.is_live(&in_use_id) && fake.is_live(&mine.id));
     assert!(!out.stdout.contains(&in_use));
 
-    // Unreadable, unrecognised, empty, not UTF-8: usage errors that quote nothing of it.
+    // Unreadable, unrecognised: usage errors that quote nothing of it.
     let missing = against(&fake, &alice, &["triage", "/nonexistent/report.json"], None);
     assert_eq!(missing.code, 2, "{}", missing.stderr);
-    for text in [
-        String::new(),
-        format!("hello {}", k.writer.1),
-        "{\"a\":1}".to_string(),
-    ] {
+    for text in [format!("hello {}", k.writer.1), "{\"a\":1}".to_string()] {
         let out = against(&fake, &alice, &["triage", "-"], Some(&text));
         assert_eq!(out.code, 2, "{}", out.stderr);
         assert_no_key(&k, &[&out.stdout, &out.stderr]);
@@ -488,6 +484,133 @@ fn a_failed_revoke_a_stalled_check_and_bad_reports_have_their_own_exit_codes() {
     );
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert_no_key(&k, &[&out.stdout, &out.stderr]);
+}
+
+#[test]
+fn a_clean_scan_passes() {
+    // TruffleHog prints nothing when it finds nothing, or only its JSON log lines when its
+    // stderr is mixed in: that is a clean scan, not a usage error.
+    let (_rt, fake) = started();
+    let alice = fake.seed().user("alice").key.clone();
+    let log = "{\"level\":\"info-0\",\"ts\":\"2026-11-01T10:00:00Z\",\"logger\":\"trufflehog\",\
+               \"msg\":\"finished scanning\",\"chunks\":10,\"bytes\":2048,\"verified_secrets\":0}";
+    for text in ["", "\n", log, &format!("{log}\n{log}\n")] {
+        let out = against(&fake, &alice, &["triage", "-", "--json"], Some(text));
+        assert_eq!(out.code, 0, "{text:?}: {}", out.stderr);
+        let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+        assert_eq!(doc["findings"], 0);
+        assert_eq!(doc["keys"], serde_json::json!([]));
+    }
+    assert_eq!(self_checks(&fake), 0);
+}
+
+#[test]
+fn secrets_in_places_and_other_vendors_secrets_stay_put() {
+    let (rt, fake) = started();
+    let k = keys(&rt, &fake);
+    let alice = fake.seed().user("alice").key.clone();
+    let (w, r, other) = (&k.writer.1, &k.reader.1, &k.other.1);
+    // A Fastly key in a file name, another in the commit field, a third (another vendor's
+    // finding) as a repository URL's password, and a detector name holding a key.
+    let line = |detector: &str, raw: &str, file: &str, commit: &str, repo: &str| {
+        format!(
+            "{{\"SourceMetadata\":{{\"Data\":{{\"Git\":{{\"commit\":\"{commit}\",\"file\":\"{file}\",\
+             \"repository\":\"{repo}\",\"line\":3}}}}}},\"DetectorName\":\"{detector}\",\
+             \"Raw\":\"{raw}\",\"RawV2\":\"\"}}"
+        )
+    };
+    let report = [
+        line(
+            "FastlyPersonalToken",
+            w,
+            &format!("keys/{w}.env"),
+            r,
+            &format!("https://x-access-token:{other}@github.com/example/app"),
+        ),
+        line(
+            &format!("Fastly {r}"),
+            r,
+            "a.env",
+            "9f2c1e0a",
+            "https://github.com/example/app",
+        ),
+        line(
+            "Github",
+            other,
+            "README.md",
+            "9f2c1e0a",
+            "https://github.com/example/app",
+        ),
+    ]
+    .join("\n");
+    let dir = tempfile::tempdir().expect("dir");
+    let sarif = dir.path().join("out.sarif");
+    let sarif_arg = sarif.to_str().expect("utf-8");
+    let text = against(&fake, &alice, &["triage", "-"], Some(&report));
+    let json = against(
+        &fake,
+        &alice,
+        &["triage", "-", "--json", "--sarif", sarif_arg],
+        Some(&report),
+    );
+    assert_eq!(
+        (text.code, json.code),
+        (11, 11),
+        "{}{}",
+        text.stderr,
+        json.stderr
+    );
+    let sarif_text = std::fs::read_to_string(&sarif).expect("sarif");
+    valid_sarif(&sarif_text);
+    assert_no_key(
+        &k,
+        &[
+            &text.stdout,
+            &text.stderr,
+            &json.stdout,
+            &json.stderr,
+            &sarif_text,
+        ],
+    );
+    assert!(
+        text.stdout.contains("github.com/example/app") && !text.stdout.contains("x-access-token")
+    );
+
+    // Another vendor's values, and a generic rule's value that only holds a key-shaped run (an
+    // AWS secret key, a JWT), are never sent to Fastly, even when they are live Fastly keys.
+    fake.clear_requests();
+    let finding = |rule: &str, secret: &str| {
+        format!("{{\"RuleID\":\"{rule}\",\"Secret\":\"{secret}\",\"File\":\"f\",\"StartLine\":1}}")
+    };
+    let gitleaks = format!(
+        "[{}]",
+        [
+            finding("aws-generic-secret", other),
+            finding("generic-api-key", &format!("AKIAabc/{other}")),
+            finding(
+                "generic-api-key",
+                &format!("eyJhbGciOiJIUzI1NiJ9.{other}.c2ln")
+            ),
+            finding("generic-api-key", &format!("{other}==")),
+        ]
+        .join(",")
+    );
+    let out = against(
+        &fake,
+        &alice,
+        &["triage", "-", "--revoke", "--yes", "--json"],
+        Some(&gitleaks),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+    assert_eq!(
+        (
+            doc["findings"].as_u64(),
+            doc["keys"].as_array().map(Vec::len)
+        ),
+        (Some(4), Some(0))
+    );
+    assert!(fake.requests().is_empty(), "{:?}", fake.requests());
 }
 
 /// Validates a SARIF log against the OASIS SARIF 2.1.0 JSON Schema (committed under
