@@ -28,6 +28,9 @@ pub const DEFAULT_BULK_CHUNK_SIZE: usize = 100;
 /// Default number of automation-token pages fetched at a time once the first page has said
 /// how many there are: 50 pages take 1 + 7 round trips instead of 50.
 pub const DEFAULT_PAGES_IN_FLIGHT: usize = 8;
+
+/// Bulk revoke chunks sent at a time by default (see [`ClientBuilder::revokes_in_flight`]).
+pub const DEFAULT_REVOKES_IN_FLIGHT: usize = 8;
 /// Environment variable read by [`Client::from_env`].
 pub const TOKEN_ENV: &str = "FASTLY_API_TOKEN";
 /// Environment variable [`Client::from_env`] reads for another endpoint (as the Fastly CLI
@@ -49,6 +52,7 @@ pub struct ClientBuilder {
     allow_insecure_http: bool,
     bulk_chunk_size: usize,
     pages_in_flight: usize,
+    revokes_in_flight: usize,
     http_hook: Option<HttpHook>,
 }
 
@@ -66,6 +70,7 @@ impl Default for ClientBuilder {
             allow_insecure_http: false,
             bulk_chunk_size: DEFAULT_BULK_CHUNK_SIZE,
             pages_in_flight: DEFAULT_PAGES_IN_FLIGHT,
+            revokes_in_flight: DEFAULT_REVOKES_IN_FLIGHT,
             http_hook: None,
         }
     }
@@ -178,6 +183,20 @@ impl ClientBuilder {
         self
     }
 
+    /// Bulk revoke chunks ([`revoke_tokens`](crate::Client::revoke_tokens),
+    /// [`revoke_automation_tokens`](crate::Client::revoke_automation_tokens)) sent at a time
+    /// (default [`DEFAULT_REVOKES_IN_FLIGHT`], at least 1; 1 is one chunk after another).
+    ///
+    /// The first chunk goes alone; after it, more go out side by side only while the hourly
+    /// budget of non-read requests its answer reported (`Fastly-RateLimit-Remaining`) can pay
+    /// for every chunk in flight, so a call never spends more requests than it would one chunk
+    /// at a time. A 401 or 429 starts no more chunks. A chunk refused as a whole is still split
+    /// one request after another.
+    pub fn revokes_in_flight(mut self, chunks: usize) -> Self {
+        self.revokes_in_flight = chunks.max(1);
+        self
+    }
+
     /// Builds the client.
     ///
     /// # Errors
@@ -223,6 +242,7 @@ impl ClientBuilder {
                 retry: self.retry,
                 bulk_chunk_size: self.bulk_chunk_size,
                 pages_in_flight: self.pages_in_flight,
+                revokes_in_flight: self.revokes_in_flight,
                 last_rate_limit: Mutex::new(None),
                 sudo_until: Mutex::new(None),
                 base_url: base,

@@ -39,6 +39,7 @@ pub(crate) struct Inner {
     pub(crate) retry: RetryPolicy,
     pub(crate) bulk_chunk_size: usize,
     pub(crate) pages_in_flight: usize,
+    pub(crate) revokes_in_flight: usize,
     pub(crate) last_rate_limit: Mutex<Option<RateLimit>>,
     /// End of the sudo window this client last entered (`POST /sudo`).
     pub(crate) sudo_until: Mutex<Option<chrono::DateTime<chrono::Utc>>>,

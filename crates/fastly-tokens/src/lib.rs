@@ -126,8 +126,8 @@ pub use automation::model::{AutomationToken, CreatedAutomationToken, Role};
 pub use automation::{AUTOMATION_PAGE_SIZE, AutomationTokenPage, MAX_AUTOMATION_PAGES};
 pub use builder::{
     ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_BASE_URL, DEFAULT_BULK_CHUNK_SIZE,
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_OPERATION_TIMEOUT, DEFAULT_PAGES_IN_FLIGHT, ENDPOINT_ENV,
-    TOKEN_ENV,
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_OPERATION_TIMEOUT, DEFAULT_PAGES_IN_FLIGHT,
+    DEFAULT_REVOKES_IN_FLIGHT, ENDPOINT_ENV, TOKEN_ENV,
 };
 /// The `chrono` the models' times use, so callers need no `chrono` dependency of their own.
 pub use chrono;

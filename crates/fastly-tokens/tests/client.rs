@@ -990,3 +990,95 @@ fn from_env_child() {
     assert!(err.to_string().contains(&expect), "{err}");
     assert!(err.to_string().contains("FASTLY_API_TOKEN"), "{err}");
 }
+
+/// Bulk revoke chunks go out `revokes_in_flight` at a time after the first (which goes alone),
+/// one request per chunk, every id in the report in input order; and never more at once than
+/// the hourly budget the answers report can pay for. A scripted server counts how many
+/// requests it holds at once and answers with the budget left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_chunks_go_out_side_by_side_within_the_budget() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::AsyncWriteExt as _;
+
+    const CHUNKS: usize = 12;
+    // (in flight, budget at the start, most requests held at once): with 3 left, the first
+    // answer says 2, so 2 go side by side, then one at a time as the budget nears 0.
+    for (in_flight, budget, expected_max) in [(4, 1_000, 4), (1, 1_000, 1), (8, 3usize, 2)] {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let (active, max, served, max_during_first) = (
+            Arc::new(AtomicUsize::new(0)),
+            Arc::new(AtomicUsize::new(0)),
+            Arc::new(AtomicUsize::new(0)),
+            Arc::new(AtomicUsize::new(0)),
+        );
+        {
+            let (active, max, served, first) = (
+                active.clone(),
+                max.clone(),
+                served.clone(),
+                max_during_first.clone(),
+            );
+            tokio::spawn(async move {
+                while let Ok((mut stream, _)) = listener.accept().await {
+                    let (active, max, served, first) =
+                        (active.clone(), max.clone(), served.clone(), first.clone());
+                    tokio::spawn(async move {
+                        while let Some(request) = read_request(&mut stream).await {
+                            assert!(request.starts_with(b"DELETE /tokens "), "only bulk revokes");
+                            let n = served.fetch_add(1, Ordering::SeqCst) + 1;
+                            let now = active.fetch_add(1, Ordering::SeqCst) + 1;
+                            max.fetch_max(now, Ordering::SeqCst);
+                            tokio::time::sleep(Duration::from_millis(40)).await;
+                            if n == 1 {
+                                first.store(active.load(Ordering::SeqCst), Ordering::SeqCst);
+                            }
+                            active.fetch_sub(1, Ordering::SeqCst);
+                            let left = budget.saturating_sub(n);
+                            let response = format!(
+                                "HTTP/1.1 204 No Content\r\nfastly-ratelimit-remaining: {left}\r\n\
+                                 fastly-ratelimit-reset: 4102444800\r\n\r\n"
+                            );
+                            if stream.write_all(response.as_bytes()).await.is_err() {
+                                return;
+                            }
+                        }
+                    });
+                }
+            });
+        }
+        let client = fastly_tokens::Client::builder()
+            .token(KEY)
+            .base_url(&base)
+            .bulk_chunk_size(5)
+            .revokes_in_flight(in_flight)
+            .build()
+            .expect("client");
+        let ids: Vec<TokenId> = (0..CHUNKS * 5)
+            .map(|i| format!("2j1hEyxXOEqYaSipeZH{i:03}").parse().expect("id"))
+            .collect();
+        let report = client.revoke_tokens(&ids).await.expect("report");
+        let listed: Vec<&TokenId> = report.entries().iter().map(|(id, _)| id).collect();
+        assert_eq!(
+            listed,
+            ids.iter().collect::<Vec<_>>(),
+            "input order, each once"
+        );
+        assert!(report.all_gone(), "{:?}", report.failed().next());
+        assert_eq!(report.requests(), CHUNKS, "one request per chunk");
+        assert_eq!(served.load(Ordering::SeqCst), CHUNKS, "and no more");
+        assert_eq!(
+            max_during_first.load(Ordering::SeqCst),
+            1,
+            "the first goes alone"
+        );
+        assert_eq!(
+            max.load(Ordering::SeqCst),
+            expected_max,
+            "{in_flight} in flight, budget {budget}"
+        );
+    }
+}

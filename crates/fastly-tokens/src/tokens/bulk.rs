@@ -1,8 +1,11 @@
 //! Bulk revoke: chunking, fall-back to single revokes, and a report that loses no id.
 
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt as _;
+use futures_util::stream::FuturesUnordered;
 use rustc_hash::FxHashSet;
 use std::borrow::Borrow;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use fastly_tokens_raw::bulk::BulkRevokeRequest;
 
@@ -12,6 +15,7 @@ use crate::error::Error;
 use crate::ids::{AutomationTokenId, TokenId};
 use crate::model::RevokeOutcome;
 use crate::op::{Op, Operation};
+use crate::ratelimit::RateLimit;
 
 impl Op {
     pub(crate) const BULK_REVOKE_TOKENS: Op =
@@ -150,21 +154,48 @@ where
     let mut keep = keep.into_iter();
     unique.retain(|_| keep.next().unwrap_or(true));
 
-    let mut run = Run {
+    let shared = Shared {
         client,
         ids: &unique,
-        statuses: vec![None; unique.len()],
         lookup,
-        requests: 0,
-        lookups: 0,
-        stop: None,
+        stop: OnceLock::new(),
     };
     let indices: Vec<usize> = (0..unique.len()).collect();
-    for chunk in indices.chunks(client.bulk_chunk_size()) {
-        run.part(chunk, Stage::Chunk).await;
+    let mut statuses: Vec<Option<RevokeStatus>> = vec![None; unique.len()];
+    let (mut requests, mut lookups) = (0, 0);
+    let limit = client.inner.revokes_in_flight.max(1);
+    let mut chunks = indices.chunks(client.bulk_chunk_size());
+    let mut in_flight = FuturesUnordered::new();
+    let mut answered = false;
+    let mut budget = Budget::default();
+    loop {
+        // The first chunk goes alone: its answer says how much of the hourly budget is left
+        // (and a bad key is found with one request). Then up to `limit` at once, but never
+        // more than the budget left can pay for: with little left, one after another, as
+        // before, so a 429 costs no more requests than it did. After a 401 or 429 every chunk
+        // left fails with it at once, without a request.
+        while in_flight.is_empty()
+            || (answered
+                && in_flight.len() < limit
+                && (shared.stop.get().is_some() || budget.allows(in_flight.len())))
+        {
+            let Some(chunk) = chunks.next() else { break };
+            in_flight.push(shared.chunk(chunk));
+        }
+        let Some(done) = in_flight.next().await else {
+            break;
+        };
+        answered = true;
+        budget.observe(client.last_rate_limit());
+        requests += done.requests;
+        lookups += done.lookups;
+        for (i, status) in done.statuses {
+            statuses[i] = Some(status);
+        }
     }
-    let (requests, lookups) = (run.requests, run.lookups);
-    let statuses = run.statuses;
+    // The chunks borrow the ids, which move into the report below.
+    drop(in_flight);
+    drop(shared);
     // Statuses are kept by input position, so the report is in input order without sorting,
     // and ids are moved into it, not cloned.
     let entries = unique
@@ -202,29 +233,85 @@ enum Stage {
     Half,
 }
 
-/// The state of one `revoke_tokens` call; parts are lists of positions in `ids`.
-struct Run<'a> {
-    client: &'a Client,
-    ids: &'a [TokenId],
-    statuses: Vec<Option<RevokeStatus>>,
-    lookup: Lookup,
-    requests: usize,
-    lookups: usize,
-    /// Set after a 401 or 429: every later id fails with it, without requests.
-    stop: Option<Arc<Error>>,
+/// The hourly budget of non-read requests as this call has seen it: the least
+/// `Fastly-RateLimit-Remaining` of the current window (answers to requests sent side by side
+/// can arrive out of order, so the last one is not always the latest; a later reset time is a
+/// new window).
+#[derive(Default)]
+struct Budget {
+    reset: Option<DateTime<Utc>>,
+    remaining: Option<u64>,
 }
 
-impl Run<'_> {
+impl Budget {
+    fn observe(&mut self, seen: Option<RateLimit>) {
+        let Some(seen) = seen else { return };
+        let Some(remaining) = seen.remaining() else {
+            return;
+        };
+        match self.remaining {
+            Some(least) if seen.reset() <= self.reset => {
+                self.remaining = Some(least.min(remaining))
+            }
+            _ => {
+                self.remaining = Some(remaining);
+                self.reset = seen.reset();
+            }
+        }
+    }
+
+    /// Whether one more request can be paid for beside `in_flight` (whose cost the answers
+    /// may not show yet). No headers seen: no limit known.
+    fn allows(&self, in_flight: usize) -> bool {
+        self.remaining
+            .is_none_or(|remaining| remaining > in_flight as u64)
+    }
+}
+
+/// What every chunk of one `revoke_tokens` call shares; parts are lists of positions in `ids`.
+struct Shared<'a> {
+    client: &'a Client,
+    ids: &'a [TokenId],
+    lookup: Lookup,
+    /// Set after a 401 or 429: every later id fails with it, without requests.
+    stop: OnceLock<Arc<Error>>,
+}
+
+impl<'a> Shared<'a> {
+    /// Revokes one chunk as cut from the input, with whatever refusals it meets.
+    async fn chunk<'s>(&'s self, part: &'s [usize]) -> Chunk<'s, 'a> {
+        let mut chunk = Chunk {
+            shared: self,
+            statuses: Vec::with_capacity(part.len()),
+            requests: 0,
+            lookups: 0,
+        };
+        chunk.part(part, Stage::Chunk).await;
+        chunk
+    }
+}
+
+/// One chunk's progress: its ids' statuses and what it spent. A chunk's own requests (halves,
+/// sifting) go one after another; chunks go side by side.
+struct Chunk<'s, 'a> {
+    shared: &'s Shared<'a>,
+    statuses: Vec<(usize, RevokeStatus)>,
+    requests: usize,
+    lookups: usize,
+}
+
+impl Chunk<'_, '_> {
     fn set(&mut self, part: &[usize], status: &RevokeStatus) {
         for &i in part {
-            self.statuses[i] = Some(status.clone());
+            self.statuses.push((i, status.clone()));
         }
     }
 
     fn failed(&mut self, part: &[usize], error: Error) {
         let error = Arc::new(error);
         if stops_everything(&error) {
-            self.stop = Some(error.clone());
+            // The first stop wins; a later one says the same.
+            let _ = self.shared.stop.set(error.clone());
         }
         self.set(part, &RevokeStatus::Failed(error));
     }
@@ -248,7 +335,7 @@ impl Run<'_> {
             if part.is_empty() {
                 return;
             }
-            if let Some(error) = &self.stop {
+            if let Some(error) = self.shared.stop.get() {
                 let status = RevokeStatus::Failed(error.clone());
                 self.set(part, &status);
                 return;
@@ -256,14 +343,15 @@ impl Run<'_> {
             self.requests += 1;
             // A lone id left by halving goes to the single endpoint, whose 404 means "gone".
             if let ([i], Stage::Half) = (part, stage) {
-                match self.client.revoke_token(&self.ids[*i]).await {
+                match self.shared.client.revoke_token(&self.shared.ids[*i]).await {
                     Ok(RevokeOutcome::Revoked) => self.set(part, &RevokeStatus::Revoked),
                     Ok(RevokeOutcome::AlreadyGone) => self.set(part, &RevokeStatus::AlreadyGone),
                     Err(error) => self.failed(part, error),
                 }
                 return;
             }
-            match revoke_chunk(self.client, part.iter().map(|&i| &self.ids[i])).await {
+            let ids = self.shared.ids;
+            match revoke_chunk(self.shared.client, part.iter().map(|&i| &ids[i])).await {
                 Ok(()) => self.set(part, &RevokeStatus::Revoked),
                 Err(error) if worth_splitting(&error) && stage == Stage::Chunk => {
                     // A 403 may mean "not yours", and a lookup of someone else's token may
@@ -298,19 +386,23 @@ impl Run<'_> {
         let mut remaining = Vec::with_capacity(part.len());
         for &i in part {
             self.lookups += 1;
-            let found = match self.lookup {
-                Lookup::UserToken => self.client.get_token(&self.ids[i]).await.map(drop),
-                Lookup::Automation => match AutomationTokenId::new(self.ids[i].as_str()) {
-                    Ok(id) => self.client.get_automation_token(&id).await.map(drop),
+            let (client, id) = (self.shared.client, &self.shared.ids[i]);
+            let found = match self.shared.lookup {
+                Lookup::UserToken => client.get_token(id).await.map(drop),
+                Lookup::Automation => match AutomationTokenId::new(id.as_str()) {
+                    Ok(id) => client.get_automation_token(&id).await.map(drop),
                     Err(e) => Err(e),
                 },
             };
             match found {
                 Err(e) if e.is_not_found() => {
-                    self.statuses[i] = Some(match &refusal {
-                        None => RevokeStatus::AlreadyGone,
-                        Some(refusal) => RevokeStatus::Failed(refusal.clone()),
-                    });
+                    self.statuses.push((
+                        i,
+                        match &refusal {
+                            None => RevokeStatus::AlreadyGone,
+                            Some(refusal) => RevokeStatus::Failed(refusal.clone()),
+                        },
+                    ));
                 }
                 // Found, or the lookup failed: keep it, the revoke will tell.
                 _ => remaining.push(i),

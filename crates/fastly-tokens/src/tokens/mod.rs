@@ -185,6 +185,9 @@ impl Client {
 
     /// Revokes many tokens through the bulk endpoint (`DELETE /tokens`), in chunks of
     /// [`bulk_chunk_size`](crate::ClientBuilder::bulk_chunk_size). Duplicate ids are revoked once.
+    /// After the first chunk, up to
+    /// [`revokes_in_flight`](crate::ClientBuilder::revokes_in_flight) chunks are sent at a time
+    /// while the hourly budget of non-read requests the answers report can pay for them all.
     ///
     /// The report accounts for every distinct id exactly once, in input order: revoked, already
     /// gone, or failed with the reason. When a chunk is refused as a whole (400, 403, 404, 422),
