@@ -117,11 +117,22 @@ fn bench(args: &[&str]) -> Result<(), String> {
         build.extend(["--features", "fastly-api"]);
     }
     ci::cargo(&build, &[])?;
-    let harness = workspace_root().join("target/release/harness");
-    let status = std::process::Command::new(&harness)
+    let mut harness = std::process::Command::new(workspace_root().join("target/release/harness"));
+    if args.iter().any(|a| a.starts_with("--rtt-ms")) {
+        // The latency mode also times the CLI's `audit` (a release build of this workspace's).
+        ci::cargo(
+            &["build", "--release", "--locked", "-p", "fastly-tokens-cli"],
+            &[],
+        )?;
+        harness.env(
+            "FASTLY_TOKENS_BENCH_CLI",
+            workspace_root().join("target/release/fastly-tokens"),
+        );
+    }
+    let status = harness
         .args(args)
         .status()
-        .map_err(|e| format!("cannot run {}: {e}", harness.display()))?;
+        .map_err(|e| format!("cannot run the benchmark harness: {e}"))?;
     if status.success() {
         Ok(())
     } else {

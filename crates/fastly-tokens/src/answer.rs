@@ -117,7 +117,7 @@ pub(crate) fn salvaged(
     reason: String,
     access_token: secrecy::SecretString,
 ) -> Error {
-    tracing::warn!(
+    warn!(
         status,
         token_id = token_id.as_ref().map(TokenId::as_str),
         %reason,

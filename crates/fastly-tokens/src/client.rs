@@ -7,7 +7,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use secrecy::{ExposeSecret, SecretString};
-use tracing::Instrument as _;
 
 use crate::answer::{self, RawError};
 use crate::error::{ConfigError, Error, Timeout, TransportError, TransportKind};
@@ -155,52 +154,44 @@ impl Client {
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<fastly_tokens_raw::ResponseValue<T>, RawError>>,
     {
-        let span = tracing::debug_span!(
-            "fastly_tokens",
-            operation = op.operation.id(),
-            attempts = tracing::field::Empty,
-            status = tracing::field::Empty,
-            elapsed_ms = tracing::field::Empty,
-        );
+        let span = crate::trace::call_span(op.operation.id());
         let started = Instant::now();
         let mut attempt: u32 = 0;
         let attempts = async {
             loop {
                 attempt += 1;
                 let result = call().await;
-                let span = tracing::Span::current();
-                span.record("attempts", attempt);
-                span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+                let elapsed_ms = started.elapsed().as_millis() as u64;
                 let mut error = match result {
                     Ok(value) => {
                         if op.rate_limited {
                             self.record_rate_limit(RateLimit::from_headers(value.headers()));
                         }
-                        span.record("status", value.status().as_u16());
-                        tracing::debug!(attempt, status = value.status().as_u16(), "succeeded");
+                        let status = value.status().as_u16();
+                        crate::trace::progress(&span, attempt, elapsed_ms, Some(status));
+                        debug!(attempt, status, "succeeded");
                         return Ok(value);
                     }
                     Err(raw) => answer::error(op, auth, raw, self.limits(), attempt).await,
                 };
                 self.scrub(&mut error, extra_secrets);
                 self.record_rate_limit(error.rate_limit().copied());
-                if let Some(status) = error.status() {
-                    span.record("status", status);
-                }
+                crate::trace::progress(&span, attempt, elapsed_ms, error.status());
                 match self.inner.retry.decide(&error, op.retry, attempt) {
                     Decision::Backoff(delay) | Decision::WaitForReset(delay) => {
-                        tracing::debug!(attempt, ?delay, error = %error, "retrying");
+                        debug!(attempt, ?delay, error = %error, "retrying");
                         tokio::time::sleep(delay).await;
                     }
                     Decision::GiveUp => {
-                        tracing::debug!(attempt, error = %error, "failed");
+                        debug!(attempt, error = %error, "failed");
                         return Err(error);
                     }
                 }
             }
         };
         let limit = self.inner.operation_timeout;
-        let result = tokio::time::timeout(limit, attempts.instrument(span.clone())).await;
+        let result =
+            tokio::time::timeout(limit, crate::trace::within(attempts, span.clone())).await;
         match result {
             Ok(done) => done,
             Err(_elapsed) => {
@@ -211,7 +202,8 @@ impl Client {
                     attempts: attempt,
                     source: None,
                 });
-                span.in_scope(|| tracing::debug!(attempt, error = %error, "operation timeout"));
+                #[cfg(feature = "tracing")]
+                span.in_scope(|| debug!(attempt, error = %error, "operation timeout"));
                 Err(error)
             }
         }

@@ -90,8 +90,9 @@
 //!   sensitive header and is never sent to another host on a redirect.
 //! * **Transport**: https by default (rustls; `native-tls` feature available); plain http only
 //!   for loopback addresses unless explicitly allowed.
-//! * **Tracing**: one `fastly_tokens` span per call (operation, attempts, status, elapsed);
-//!   its events carry errors' `Display`, so the same rules hold for logs.
+//! * **Tracing** (the default `tracing` feature): one `fastly_tokens` span per call
+//!   (operation, attempts, status, elapsed); its events carry errors' `Display`, so the same
+//!   rules hold for logs. Without the feature nothing is logged and the code is not built.
 //!
 //! # Feature flags
 //!
@@ -99,10 +100,13 @@
 //! |---|---|---|
 //! | `rustls` | yes | TLS through rustls with the webpki roots |
 //! | `native-tls` | no | TLS through the platform's library instead (turn `rustls` off with `default-features = false`) |
+//! | `tracing` | yes | a `tracing` span per call and debug events (see above); off, the binary is smaller and nothing is logged |
 //! | `schemars` | no | `schemars::JsonSchema` for the public models (the CLI's JSON schemas and the contract checks use it) |
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[macro_use]
+mod trace;
 mod answer;
 mod automation;
 mod builder;

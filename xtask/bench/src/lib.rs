@@ -33,15 +33,23 @@ pub fn automation_json(i: usize) -> String {
 
 /// Page `page` (1-based) of the automation list, with Fastly's `meta`.
 pub fn automation_page_json(page: usize) -> String {
-    let total_pages = AUTOMATION_TOKENS.div_ceil(AUTOMATION_PER_PAGE);
+    automation_page_json_of(AUTOMATION_TOKENS, page)
+}
+
+/// Page `page` (1-based) of an automation list of `total` tokens.
+pub fn automation_page_json_of(total: usize, page: usize) -> String {
+    let total_pages = total.div_ceil(AUTOMATION_PER_PAGE);
     let first = (page - 1) * AUTOMATION_PER_PAGE;
-    let last = (first + AUTOMATION_PER_PAGE).min(AUTOMATION_TOKENS);
+    let last = (first + AUTOMATION_PER_PAGE).min(total);
     let items: Vec<String> = (first..last).map(automation_json).collect();
     format!(
-        r#"{{"data":[{}],"meta":{{"current_page":{page},"per_page":{AUTOMATION_PER_PAGE},"record_count":{AUTOMATION_TOKENS},"total_pages":{total_pages}}}}}"#,
+        r#"{{"data":[{}],"meta":{{"current_page":{page},"per_page":{AUTOMATION_PER_PAGE},"record_count":{total},"total_pages":{total_pages}}}}}"#,
         items.join(",")
     )
 }
+
+/// User tokens `GET /tokens` answers with (the CLI's `audit` workload in latency mode).
+pub const AUDIT_USER_TOKENS: usize = 2_000;
 
 /// What a plain serde client decodes of an automation token: every field, as strings.
 #[derive(Debug, Deserialize)]
@@ -104,11 +112,24 @@ pub trait Contender: Clone {
     fn list(&self, customer: &str) -> impl Future<Output = Result<usize, String>>;
     fn revoke(&self, id: &str) -> impl Future<Output = Result<(), String>>;
     fn bulk(&self, ids: &[String]) -> impl Future<Output = Result<(), String>>;
+    /// Revokes every id of a long list: chunks of 100 one after another, as a caller of a
+    /// client with only a one-request bulk call writes it.
+    fn bulk_all(&self, ids: &[String]) -> impl Future<Output = Result<(), String>> {
+        async move {
+            for chunk in ids.chunks(100) {
+                self.bulk(chunk).await?;
+            }
+            Ok(())
+        }
+    }
     /// Every automation token, page by page; `Err(UNSUPPORTED)` for a client without them.
     fn automation(&self) -> impl Future<Output = Result<usize, String>> {
         async { Err(UNSUPPORTED.to_string()) }
     }
 }
+
+/// Ids of the `bulk10000` workload.
+pub const BULK_IDS: usize = 10_000;
 
 /// The error of a workload a contender does not implement (the harness leaves it out).
 pub const UNSUPPORTED: &str = "unsupported";
@@ -129,6 +150,8 @@ pub enum Workload {
     List10000,
     /// Every automation token of 5,000, 100 per page (50 pages) × 20.
     Auto5000,
+    /// Bulk revoke of 10,000 ids (100 requests of 100); latency mode only.
+    Bulk10000,
 }
 
 impl Workload {
@@ -150,10 +173,14 @@ impl Workload {
             Workload::Bulk100 => "bulk100",
             Workload::List10000 => "list10000",
             Workload::Auto5000 => "auto5000",
+            Workload::Bulk10000 => "bulk10000",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|w| w.name() == s)
+        Self::ALL
+            .into_iter()
+            .chain([Workload::Bulk10000])
+            .find(|w| w.name() == s)
     }
     /// Requests at full scale; `scale` divides it (for quick runs).
     pub fn requests(self, scale: usize) -> usize {
@@ -163,6 +190,7 @@ impl Workload {
             Workload::Bulk100 => 5_000,
             Workload::List10000 => 1,
             Workload::Auto5000 => 20,
+            Workload::Bulk10000 => 1,
         };
         (n / scale.max(1)).max(1)
     }
@@ -220,6 +248,11 @@ fn percentile(sorted: &[u32], p: f64) -> f64 {
 /// Runs `workload` `n` times with `client` and measures it.
 pub async fn drive<C: Contender>(name: &str, client: C, workload: Workload, n: usize) -> Stats {
     let ids: Vec<String> = (0..100).map(|i| format!("Revoke{i:016}")).collect();
+    let all_ids: Vec<String> = if workload == Workload::Bulk10000 {
+        (0..BULK_IDS).map(|i| format!("Revoke{i:016}")).collect()
+    } else {
+        Vec::new()
+    };
     let cpu_before = cpu_ms();
     let started = Instant::now();
     let mut latencies: Vec<u32> = Vec::with_capacity(n);
@@ -253,6 +286,7 @@ pub async fn drive<C: Contender>(name: &str, client: C, workload: Workload, n: u
                     Workload::List10000 => client.list("c10000").await.is_ok_and(|n| n == 10_000),
                     Workload::Revoke => client.revoke(&format!("Revoke{i:016}")).await.is_ok(),
                     Workload::Bulk100 => client.bulk(&ids).await.is_ok(),
+                    Workload::Bulk10000 => client.bulk_all(&all_ids).await.is_ok(),
                     Workload::Auto5000 => match client.automation().await {
                         Ok(n) => n == AUTOMATION_TOKENS,
                         Err(e) if e == UNSUPPORTED => {

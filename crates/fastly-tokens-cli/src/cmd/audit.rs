@@ -22,25 +22,37 @@ pub(crate) async fn run(ctx: &Context, args: AuditArgs) -> Result<ExitClass, Fai
         ),
     };
     let customer = args.customer.as_deref();
-    let users = if args.kind == AuditKind::Automation {
+    // Both lists side by side (reads only): the audit waits for the longer, not the sum.
+    let users = async {
+        if args.kind == AuditKind::Automation {
+            Ok(Vec::new())
+        } else {
+            read::tokens(ctx, customer).await
+        }
+    };
+    let automation = async {
+        match args.kind {
+            AuditKind::User => Ok(Some(Vec::new())),
+            AuditKind::Automation => ctx
+                .call(ctx.client.list_automation_tokens())
+                .await
+                .map(Some),
+            AuditKind::All => match ctx.waiting(ctx.client.list_automation_tokens()).await {
+                Ok(tokens) => Ok(Some(tokens)),
+                Err(e) if e.is_forbidden() || e.is_unauthorized() => Ok(None),
+                Err(e) => Err(ctx.fail(&e)),
+            },
+        }
+    };
+    let (users, automation) = tokio::join!(users, automation);
+    // The user list's failure first, as when it was read first.
+    let users = users?;
+    let automation = automation?.unwrap_or_else(|| {
+        output::err_line(
+            "note: automation tokens were not audited: this API token may not list them (--kind user to silence)",
+        );
         Vec::new()
-    } else {
-        read::tokens(ctx, customer).await?
-    };
-    let automation = match args.kind {
-        AuditKind::User => Vec::new(),
-        AuditKind::Automation => ctx.call(ctx.client.list_automation_tokens()).await?,
-        AuditKind::All => match ctx.waiting(ctx.client.list_automation_tokens()).await {
-            Ok(tokens) => tokens,
-            Err(e) if e.is_forbidden() || e.is_unauthorized() => {
-                output::err_line(
-                    "note: automation tokens were not audited: this API token may not list them (--kind user to silence)",
-                );
-                Vec::new()
-            }
-            Err(e) => return Err(ctx.fail(&e)),
-        },
-    };
+    });
     let mut audited: Vec<Audited<'_>> = users.iter().map(Audited::user).collect();
     let mut automated: Vec<Audited<'_>> = automation.iter().map(Audited::automation).collect();
     automated.sort_by_key(|t| t.name.to_lowercase());

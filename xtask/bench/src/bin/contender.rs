@@ -60,6 +60,19 @@ impl Contender for FastlyTokens {
             Err("not all revoked".into())
         }
     }
+    async fn bulk_all(&self, ids: &[String]) -> Result<(), String> {
+        let ids: Vec<fastly_tokens::TokenId> = ids.iter().filter_map(|s| s.parse().ok()).collect();
+        let report = self
+            .0
+            .revoke_tokens(&ids)
+            .await
+            .map_err(|e| e.to_string())?;
+        if report.all_gone() && report.len() == fastly_tokens_bench::BULK_IDS {
+            Ok(())
+        } else {
+            Err("not all revoked".into())
+        }
+    }
     async fn automation(&self) -> Result<usize, String> {
         self.0
             .list_automation_tokens()
@@ -366,16 +379,27 @@ async fn main() {
         .unwrap_or_else(|| workload.requests(scale));
     let stats = match name.as_str() {
         "fastly-tokens" => {
-            // Latency mode compares pages in flight (1: one page after another).
-            let pages = std::env::var("FASTLY_TOKENS_BENCH_PAGES_IN_FLIGHT")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(fastly_tokens::DEFAULT_PAGES_IN_FLIGHT);
+            // Latency mode compares requests in flight (1: one page or chunk after another).
+            let in_flight = |var: &str, default: usize| {
+                std::env::var(var)
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(default)
+            };
+            let pages = in_flight(
+                "FASTLY_TOKENS_BENCH_PAGES_IN_FLIGHT",
+                fastly_tokens::DEFAULT_PAGES_IN_FLIGHT,
+            );
+            let chunks = in_flight(
+                "FASTLY_TOKENS_BENCH_REVOKES_IN_FLIGHT",
+                fastly_tokens::DEFAULT_REVOKES_IN_FLIGHT,
+            );
             let client = fastly_tokens::Client::builder()
                 .token("bench-key")
                 .base_url(base.as_str())
                 .retry(fastly_tokens::RetryPolicy::none())
                 .pages_in_flight(pages)
+                .revokes_in_flight(chunks)
                 .build()
                 .expect("client");
             drive(name, FastlyTokens(client, Default::default()), workload, n).await

@@ -127,7 +127,7 @@ fn main() {
         .unwrap_or_else(|| PathBuf::from("."));
 
     if let Some(rtt) = args.rtt_ms {
-        latency(&dir, rtt, args.runs);
+        latency(&dir, rtt, args.runs, args.with_fastly_api);
         return;
     }
 
@@ -176,61 +176,156 @@ fn main() {
     }
 }
 
-/// Latency mode: wall time per call against a server that holds each answer `rtt` ms, for
-/// one page after another and for the default pages in flight, beside the critical path.
-fn latency(dir: &Path, rtt: u64, runs: usize) {
+/// Latency mode: wall time per call against a server that holds each answer `rtt` ms, one
+/// request after another and at the default in flight, beside the critical path; `fastly-api`
+/// (when built) where it can do the workload; and the CLI's `audit --kind all` over 2,000 user
+/// and 2,000 automation tokens (when `FASTLY_TOKENS_BENCH_CLI` names the release binary, as
+/// `cargo xtask bench --rtt-ms` does).
+fn latency(dir: &Path, rtt: u64, runs: usize, with_fastly_api: bool) {
+    use fastly_tokens_bench::{AUTOMATION_PER_PAGE, AUTOMATION_TOKENS, BULK_IDS};
     let (mut server, url) = start_server_with(dir, &[("FASTLY_TOKENS_BENCH_RTT_MS", rtt)]);
-    let pages =
-        fastly_tokens_bench::AUTOMATION_TOKENS.div_ceil(fastly_tokens_bench::AUTOMATION_PER_PAGE);
+    let pages = AUTOMATION_TOKENS.div_ceil(AUTOMATION_PER_PAGE);
+    let chunks = BULK_IDS.div_ceil(100);
     println!("## Latency: wall time per call at {rtt} ms per round trip (medians of {runs} runs)");
     println!();
     println!(
-        "`cargo xtask bench --rtt-ms {rtt} --runs {runs}`; the critical path is the fewest sequential round trips at that many requests in flight, times the round trip."
+        "`cargo xtask bench --rtt-ms {rtt} --runs {runs}{}`; the critical path is the fewest sequential round trips at that many requests in flight, times the round trip; the sequential floor is one round trip per request.",
+        if with_fastly_api {
+            " --with-fastly-api"
+        } else {
+            ""
+        }
     );
     println!();
     println!(
-        "| workload | requests | in flight | wall ms | critical path ms | wall / critical path | sequential floor ms |"
+        "| workload | contender | requests | in flight | wall ms | critical path ms | wall / critical path | sequential floor ms | peak RSS KiB |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|");
-    // (workload, calls per run, requests per call)
-    for (workload, calls, requests) in [
-        (Workload::Current, 5usize, 1usize),
-        (Workload::Auto5000, 1, pages),
-    ] {
-        let in_flights: Vec<usize> = if requests > 1 {
-            vec![1, fastly_tokens::DEFAULT_PAGES_IN_FLIGHT]
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+    let row = |workload: &str,
+               contender: &str,
+               requests: usize,
+               k: usize,
+               trips: usize,
+               wall: f64,
+               rss: u64| {
+        let critical = (trips as u64 * rtt) as f64;
+        let rss = if rss == 0 {
+            "".to_string()
         } else {
-            vec![1]
+            rss.to_string()
         };
-        for k in in_flights {
+        println!(
+            "| {workload} | {contender} | {requests} | {k} | {wall:.1} | {critical:.0} | {:.3} | {} | {rss} |",
+            wall / critical,
+            requests as u64 * rtt
+        );
+    };
+    // (workload, calls per run, requests per call, critical path in round trips at k)
+    let listing = |k: usize| 1 + (pages - 1).div_ceil(k);
+    let bulk = |k: usize| chunks.div_ceil(k);
+    let one = |_: usize| 1;
+    let workloads: [(Workload, usize, usize, &dyn Fn(usize) -> usize); 3] = [
+        (Workload::Current, 5, 1, &one),
+        (Workload::Auto5000, 1, pages, &listing),
+        (Workload::Bulk10000, 1, chunks, &bulk),
+    ];
+    for (workload, calls, requests, trips) in workloads {
+        let mut contenders: Vec<(&str, usize)> = vec![("fastly-tokens", 1)];
+        if requests > 1 {
+            contenders.push(("fastly-tokens", fastly_tokens::DEFAULT_PAGES_IN_FLIGHT));
+        }
+        if with_fastly_api && workload != Workload::Auto5000 {
+            contenders.push(("fastly-api", 1));
+        }
+        for (contender, k) in contenders {
             let mut walls = Vec::new();
+            let mut rss = Vec::new();
             for _ in 0..runs.max(1) {
                 let mut cmd = Command::new(dir.join("contender"));
                 cmd.env("FASTLY_TOKENS_BENCH_PAGES_IN_FLIGHT", k.to_string())
-                    .args([
-                        "fastly-tokens",
-                        workload.name(),
-                        &url,
-                        "1",
-                        &calls.to_string(),
-                    ]);
-                if let Outcome::Measured(stats) = run_contender(&mut cmd, "fastly-tokens", workload)
-                {
+                    .env("FASTLY_TOKENS_BENCH_REVOKES_IN_FLIGHT", k.to_string())
+                    .args([contender, workload.name(), &url, "1", &calls.to_string()]);
+                if let Outcome::Measured(stats) = run_contender(&mut cmd, contender, workload) {
                     walls.push(stats.wall_ms / calls as f64);
+                    rss.push(stats.peak_rss_kib as f64);
                 }
             }
-            let wall = median(walls);
-            let trips = 1 + (requests - 1).div_ceil(k);
-            let critical = (trips as u64 * rtt) as f64;
-            println!(
-                "| {} | {requests} | {k} | {wall:.1} | {critical:.0} | {:.3} | {} |",
+            row(
                 workload.name(),
-                wall / critical,
-                requests as u64 * rtt
+                contender,
+                requests,
+                k,
+                trips(k),
+                median(walls),
+                median(rss) as u64,
             );
         }
     }
+    let _ = server.kill();
+    audit_at_latency(dir, rtt, runs, &row);
     println!();
+}
+
+/// The CLI's `audit --kind all` over 2,000 user tokens (one `GET /tokens`) and 2,000 automation
+/// tokens (20 pages), against its own server; wall time of the whole process.
+fn audit_at_latency(
+    dir: &Path,
+    rtt: u64,
+    runs: usize,
+    row: &dyn Fn(&str, &str, usize, usize, usize, f64, u64),
+) {
+    const AUTOMATION: u64 = 2_000;
+    let Some(cli) = std::env::var_os("FASTLY_TOKENS_BENCH_CLI") else {
+        eprintln!(
+            "audit: FASTLY_TOKENS_BENCH_CLI not set (cargo xtask bench --rtt-ms sets it); left out"
+        );
+        return;
+    };
+    let (mut server, url) = start_server_with(
+        dir,
+        &[
+            ("FASTLY_TOKENS_BENCH_RTT_MS", rtt),
+            ("FASTLY_TOKENS_BENCH_AUTOMATION_TOKENS", AUTOMATION),
+        ],
+    );
+    let pages = (AUTOMATION as usize).div_ceil(fastly_tokens_bench::AUTOMATION_PER_PAGE);
+    let k = fastly_tokens::DEFAULT_PAGES_IN_FLIGHT;
+    let mut walls = Vec::new();
+    for _ in 0..runs.max(1) {
+        let started = std::time::Instant::now();
+        let out = Command::new(&cli)
+            .args(["audit", "--kind", "all", "--json", "--endpoint", &url])
+            .env("FASTLY_API_TOKEN", "bench-key")
+            .output()
+            .expect("run the CLI");
+        let wall = started.elapsed().as_secs_f64() * 1e3;
+        // Exit 1: the policy found something (the canned tokens are old); either way every
+        // token was read.
+        let audited = serde_json::from_slice::<serde_json::Value>(&out.stdout)
+            .ok()
+            .and_then(|doc| doc.get("audited").and_then(serde_json::Value::as_u64))
+            .map(|n| n as usize);
+        let expected = fastly_tokens_bench::AUDIT_USER_TOKENS + AUTOMATION as usize;
+        if matches!(out.status.code(), Some(0 | 1)) && audited == Some(expected) {
+            walls.push(wall);
+        } else {
+            eprintln!(
+                "audit: exit {:?}, {audited:?} tokens: {}",
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+    // The user list and the automation pages side by side: the pages' critical path.
+    row(
+        "audit --kind all (CLI)",
+        "fastly-tokens",
+        1 + pages,
+        k,
+        1 + (pages - 1).div_ceil(k),
+        median(walls),
+        0,
+    );
     let _ = server.kill();
 }
 
@@ -395,6 +490,8 @@ fn instruction_calls(workload: Workload) -> Option<(usize, usize)> {
         Workload::Auto5000 => Some((1, 5)),
         // One call of 10,000 tokens: the list of 1,000 measures the same per-token work.
         Workload::List10000 => None,
+        // Latency mode only: the same per-chunk work as bulk100.
+        Workload::Bulk10000 => None,
     }
 }
 
@@ -557,6 +654,7 @@ fn rate_limit_budget() {
 /// The one-call programs (`xtask/bench/build-cost/<dir>`), each with a committed Cargo.lock.
 const ONE_CALL: &[(&str, &str)] = &[
     ("fastly-tokens", "fastly-tokens"),
+    ("fastly-tokens with `tracing`", "fastly-tokens-tracing"),
     ("fastly-api", "fastly-api"),
     ("reqwest floor", "reqwest-floor"),
 ];

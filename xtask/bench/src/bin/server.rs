@@ -1,7 +1,9 @@
 //! Canned-response Fastly Tokens server on loopback for the benchmark: it answers from
 //! pre-built bodies so that its own cost is small and equal for every contender.
 //! Prints its base URL on the first line of stdout. With `FASTLY_TOKENS_BENCH_RTT_MS` set, it
-//! holds every answer that long (latency mode: `harness --rtt-ms`).
+//! holds every answer that long (latency mode: `harness --rtt-ms`); with
+//! `FASTLY_TOKENS_BENCH_AUTOMATION_TOKENS` the automation list has that many tokens (default
+//! 5,000). `GET /tokens` answers 2,000 user tokens (the CLI's `audit`).
 
 use axum::body::{Body, Bytes};
 use axum::http::{Method, Response, StatusCode, Uri};
@@ -11,9 +13,15 @@ async fn main() {
     let token = Bytes::from(fastly_tokens_bench::token_json(0));
     let list1000 = Bytes::from(fastly_tokens_bench::list_json(1_000));
     let list10000 = Bytes::from(fastly_tokens_bench::list_json(10_000));
-    let pages: Vec<Bytes> = (1..=fastly_tokens_bench::AUTOMATION_TOKENS
-        .div_ceil(fastly_tokens_bench::AUTOMATION_PER_PAGE))
-        .map(|p| Bytes::from(fastly_tokens_bench::automation_page_json(p)))
+    let own = Bytes::from(fastly_tokens_bench::list_json(
+        fastly_tokens_bench::AUDIT_USER_TOKENS,
+    ));
+    let automation: usize = std::env::var("FASTLY_TOKENS_BENCH_AUTOMATION_TOKENS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(fastly_tokens_bench::AUTOMATION_TOKENS);
+    let pages: Vec<Bytes> = (1..=automation.div_ceil(fastly_tokens_bench::AUTOMATION_PER_PAGE))
+        .map(|p| Bytes::from(fastly_tokens_bench::automation_page_json_of(automation, p)))
         .collect();
     let pages = std::sync::Arc::new(pages);
     let rtt = std::time::Duration::from_millis(
@@ -24,6 +32,7 @@ async fn main() {
     );
     let app = axum::Router::new().fallback(move |method: Method, uri: Uri| {
         let (token, list1000, list10000) = (token.clone(), list1000.clone(), list10000.clone());
+        let own = own.clone();
         let pages = pages.clone();
         async move {
             if !rtt.is_zero() {
@@ -38,6 +47,7 @@ async fn main() {
             let path = uri.path();
             let response = match (method, path) {
                 (Method::GET, "/tokens/self") => json(token),
+                (Method::GET, "/tokens") => json(own),
                 (Method::GET, "/customer/c1000/tokens") => json(list1000),
                 (Method::GET, "/customer/c10000/tokens") => json(list10000),
                 (Method::GET, "/automation-tokens") => {
