@@ -700,7 +700,11 @@ async fn a_429_is_returned_at_once_with_its_reset_by_default() {
     let rl = err.rate_limit().expect("headers");
     assert_eq!(rl.remaining(), Some(0));
     assert_eq!(rl.reset().map(|r| r.timestamp()), Some(reset));
-    assert!(err.to_string().contains("until"), "{err}");
+    let until = chrono::DateTime::from_timestamp(reset, 0)
+        .expect("reset")
+        .format(" until %Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    assert!(err.to_string().contains(&until), "{err}");
 }
 
 #[tokio::test]

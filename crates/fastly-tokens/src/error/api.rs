@@ -134,7 +134,13 @@ impl fmt::Display for ApiError {
         if self.status == 429
             && let Some(reset) = self.rate_limit.as_ref().and_then(RateLimit::reset)
         {
-            write!(f, " until {}", reset.format("%Y-%m-%dT%H:%M:%SZ"))?;
+            // RFC 3339 written directly: `format("%Y…")` would link chrono's strftime
+            // interpreter (about 20 KB of a one-call program) for this one message.
+            write!(
+                f,
+                " until {}",
+                reset.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            )?;
         }
         f.write_str(self.hint())
     }
