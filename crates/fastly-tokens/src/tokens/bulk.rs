@@ -5,7 +5,7 @@ use futures_util::StreamExt as _;
 use futures_util::stream::FuturesUnordered;
 use rustc_hash::FxHashSet;
 use std::borrow::Borrow;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use fastly_tokens_raw::bulk::BulkRevokeRequest;
 
@@ -158,44 +158,50 @@ where
         client,
         ids: &unique,
         lookup,
+        statuses: Mutex::new(vec![None; unique.len()]),
         stop: OnceLock::new(),
     };
     let indices: Vec<usize> = (0..unique.len()).collect();
-    let mut statuses: Vec<Option<RevokeStatus>> = vec![None; unique.len()];
     let (mut requests, mut lookups) = (0, 0);
-    let limit = client.inner.revokes_in_flight.max(1);
-    let mut chunks = indices.chunks(client.bulk_chunk_size());
-    let mut in_flight = FuturesUnordered::new();
-    let mut answered = false;
-    let mut budget = Budget::default();
-    loop {
-        // The first chunk goes alone: its answer says how much of the hourly budget is left
-        // (and a bad key is found with one request). Then up to `limit` at once, but never
-        // more than the budget left can pay for: with little left, one after another, as
-        // before, so a 429 costs no more requests than it did. After a 401 or 429 every chunk
-        // left fails with it at once, without a request.
-        while in_flight.is_empty()
-            || (answered
-                && in_flight.len() < limit
-                && (shared.stop.get().is_some() || budget.allows(in_flight.len())))
-        {
-            let Some(chunk) = chunks.next() else { break };
-            in_flight.push(shared.chunk(chunk));
-        }
-        let Some(done) = in_flight.next().await else {
-            break;
-        };
-        answered = true;
-        budget.observe(client.last_rate_limit());
-        requests += done.requests;
-        lookups += done.lookups;
-        for (i, status) in done.statuses {
-            statuses[i] = Some(status);
+    let size = client.bulk_chunk_size();
+    if indices.len() <= size {
+        // One chunk: nothing to send side by side.
+        let done = shared.chunk(&indices).await;
+        (requests, lookups) = (done.requests, done.lookups);
+    } else {
+        let limit = client.inner.revokes_in_flight.max(1);
+        let mut chunks = indices.chunks(size);
+        let mut in_flight = FuturesUnordered::new();
+        let mut answered = false;
+        let mut budget = Budget::default();
+        loop {
+            // The first chunk goes alone: its answer says how much of the hourly budget is
+            // left (and a bad key is found with one request). Then up to `limit` at once, but
+            // never more than the budget left can pay for: with little left, one after
+            // another, as before, so a 429 costs no more requests than it did. After a 401 or
+            // 429 every chunk left fails with it at once, without a request.
+            while in_flight.is_empty()
+                || (answered
+                    && in_flight.len() < limit
+                    && (shared.stop.get().is_some() || budget.allows(in_flight.len())))
+            {
+                let Some(chunk) = chunks.next() else { break };
+                in_flight.push(shared.chunk(chunk));
+            }
+            let Some(done) = in_flight.next().await else {
+                break;
+            };
+            answered = true;
+            budget.observe(client.last_rate_limit());
+            requests += done.requests;
+            lookups += done.lookups;
         }
     }
-    // The chunks borrow the ids, which move into the report below.
-    drop(in_flight);
-    drop(shared);
+    // The chunks borrowed the ids, which move into the report below.
+    let statuses = shared
+        .statuses
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     // Statuses are kept by input position, so the report is in input order without sorting,
     // and ids are moved into it, not cloned.
     let entries = unique
@@ -273,6 +279,8 @@ struct Shared<'a> {
     client: &'a Client,
     ids: &'a [TokenId],
     lookup: Lookup,
+    /// Each id's status, by input position (written by one chunk at a time, briefly).
+    statuses: Mutex<Vec<Option<RevokeStatus>>>,
     /// Set after a 401 or 429: every later id fails with it, without requests.
     stop: OnceLock<Arc<Error>>,
 }
@@ -282,7 +290,6 @@ impl<'a> Shared<'a> {
     async fn chunk<'s>(&'s self, part: &'s [usize]) -> Chunk<'s, 'a> {
         let mut chunk = Chunk {
             shared: self,
-            statuses: Vec::with_capacity(part.len()),
             requests: 0,
             lookups: 0,
         };
@@ -291,19 +298,23 @@ impl<'a> Shared<'a> {
     }
 }
 
-/// One chunk's progress: its ids' statuses and what it spent. A chunk's own requests (halves,
-/// sifting) go one after another; chunks go side by side.
+/// One chunk's progress: what it spent (its ids' statuses go to `Shared`). A chunk's own
+/// requests (halves, sifting) go one after another; chunks go side by side.
 struct Chunk<'s, 'a> {
     shared: &'s Shared<'a>,
-    statuses: Vec<(usize, RevokeStatus)>,
     requests: usize,
     lookups: usize,
 }
 
 impl Chunk<'_, '_> {
     fn set(&mut self, part: &[usize], status: &RevokeStatus) {
+        let mut statuses = self
+            .shared
+            .statuses
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         for &i in part {
-            self.statuses.push((i, status.clone()));
+            statuses[i] = Some(status.clone());
         }
     }
 
@@ -396,13 +407,11 @@ impl Chunk<'_, '_> {
             };
             match found {
                 Err(e) if e.is_not_found() => {
-                    self.statuses.push((
-                        i,
-                        match &refusal {
-                            None => RevokeStatus::AlreadyGone,
-                            Some(refusal) => RevokeStatus::Failed(refusal.clone()),
-                        },
-                    ));
+                    let status = match &refusal {
+                        None => RevokeStatus::AlreadyGone,
+                        Some(refusal) => RevokeStatus::Failed(refusal.clone()),
+                    };
+                    self.set(&[i], &status);
                 }
                 // Found, or the lookup failed: keep it, the revoke will tell.
                 _ => remaining.push(i),
