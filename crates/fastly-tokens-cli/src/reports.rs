@@ -12,7 +12,7 @@
 
 use std::collections::BTreeSet;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use fastly_tokens::secrecy::SecretString;
 use percent_encoding::percent_decode_str;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -281,12 +281,26 @@ pub(crate) fn read(text: &str, forced: Option<Format>) -> Result<Report, String>
 struct Collector {
     report: Report,
     index: FxHashMap<String, usize>,
-    /// Every value any finding reported (of any vendor), to scrub from what is shown.
+    /// Every value any finding reported (of any vendor), and every key-shaped run in one, to
+    /// scrub from what is shown.
     secrets: FxHashSet<String>,
+    /// Values another vendor's rule reported: a generic rule's finding of the same value is
+    /// that vendor's secret, not Fastly's.
+    vendors: FxHashSet<String>,
+    /// Per leak: whether only generic rules found it.
+    generic_only: Vec<bool>,
 }
 
 /// Secrets shorter than this are not scrubbed from locations: they would cut words of paths.
 const SCRUBBED_FROM: usize = 8;
+
+/// Runs of the key alphabet at least this long in text a scanner wrote about a finding (a
+/// SARIF message) are taken as secrets to scrub.
+const RUN_SCRUBBED_FROM: usize = 20;
+
+/// Secrets longer than this are not looked for in locations (a path cannot hold them, and the
+/// automaton's memory grows with them: a PEM private key is kilobytes).
+const SCRUBBED_UP_TO: usize = 4096;
 
 impl Collector {
     fn new(format: Format) -> Self {
@@ -300,26 +314,56 @@ impl Collector {
             },
             index: FxHashMap::default(),
             secrets: FxHashSet::default(),
+            vendors: FxHashSet::default(),
+            generic_only: Vec::new(),
+        }
+    }
+
+    /// Text a scanner wrote about a finding (not its value): its long runs of the key alphabet
+    /// are scrubbed too (a message quoting the secret).
+    fn mentioned(&mut self, text: &str) {
+        for run in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_')) {
+            if run.len() >= RUN_SCRUBBED_FROM && run.len() <= SCRUBBED_UP_TO {
+                self.secrets.insert(run.to_string());
+            }
+        }
+    }
+
+    fn remember(&mut self, value: &str) {
+        let value = value.trim();
+        if (SCRUBBED_FROM..=SCRUBBED_UP_TO).contains(&value.len()) && !self.secrets.contains(value)
+        {
+            self.secrets.insert(value.to_string());
+        }
+        // Each key-shaped piece on its own too: a value holding two keys is not taken, and
+        // each may sit in a file name.
+        for run in value.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_')) {
+            if has_key_shape(run) && !self.secrets.contains(run) {
+                self.secrets.insert(run.to_string());
+            }
         }
     }
 
     /// One finding: its rule, the texts that may hold its value (best first), and where it
-    /// was. A Fastly rule's value may be a line holding the key; a generic rule's must be the
-    /// key itself; another vendor's is never taken.
+    /// was. A Fastly rule's value is the first of them present (a line holding the key is
+    /// searched; a placeholder is not a key, and the next text, such as the matched line, is
+    /// not searched for someone else's key); a generic rule's must be the key itself; another
+    /// vendor's is never taken.
     fn finding(&mut self, rule: &str, values: &[Option<&str>], location: Location) {
         self.report.findings += 1;
         for value in values.iter().flatten() {
-            let value = value.trim();
-            if value.len() >= SCRUBBED_FROM && !self.secrets.contains(value) {
-                self.secrets.insert(value.to_string());
-            }
+            self.remember(value);
         }
         let fastly = is_fastly_rule(rule);
+        let generic = !fastly && is_generic_rule(rule);
         let key = if fastly {
-            values.iter().flatten().find_map(|v| key_in(v))
-        } else if is_generic_rule(rule) {
+            values.iter().flatten().next().and_then(|v| key_in(v))
+        } else if generic {
             values.iter().flatten().find_map(|v| whole_key(v))
         } else {
+            for value in values.iter().flatten() {
+                self.vendors.insert(value.trim().to_string());
+            }
             None
         };
         let Some(key) = key else {
@@ -339,9 +383,11 @@ impl Collector {
                     locations: Vec::new(),
                     rules: BTreeSet::new(),
                 });
+                self.generic_only.push(true);
                 self.report.leaks.len() - 1
             }
         };
+        self.generic_only[at] &= generic;
         let leak = &mut self.report.leaks[at];
         if !leak.locations.contains(&location) {
             leak.locations.push(location);
@@ -349,19 +395,52 @@ impl Collector {
         leak.rules.insert(rule.to_string());
     }
 
-    /// The report, with every secret it holds taken out of what will be shown: a key (of this
-    /// report, any vendor's) in a file name, a commit, a repository URL or a rule name is
-    /// replaced by its fingerprint (a Fastly key) or `[REDACTED]`, and a URL's user and
-    /// password are dropped.
+    /// The report, with every secret it holds taken out of what will be shown (see
+    /// [`Scrub`]). A key only generic rules found, which another vendor's rule also reported,
+    /// is that vendor's: it is dropped, never checked.
     fn finish(mut self) -> Report {
-        let mut patterns: Vec<(String, String)> = Vec::with_capacity(self.secrets.len());
+        let mut keep = self.generic_only.iter().copied();
+        let vendors = &self.vendors;
+        let mut dropped = 0;
+        self.report.leaks.retain(|leak| {
+            let generic_only = keep.next().unwrap_or(false);
+            let theirs = generic_only
+                && vendors.contains(fastly_tokens::secrecy::ExposeSecret::expose_secret(
+                    &leak.key,
+                ));
+            if theirs {
+                dropped += leak.locations.len();
+            }
+            !theirs
+        });
+        self.report.fastly_findings = self.report.fastly_findings.saturating_sub(dropped);
+        if self.report.leaks.is_empty() {
+            // Nothing will be shown: no automaton to build.
+            return self.report;
+        }
+        let longest = self
+            .report
+            .leaks
+            .iter()
+            .flat_map(|l| {
+                l.locations
+                    .iter()
+                    .flat_map(|p| [&p.file, &p.commit, &p.repository])
+                    .flatten()
+                    .chain(l.rules.iter())
+            })
+            .map(String::len)
+            .max()
+            .unwrap_or(0);
+        let mut patterns: Vec<(String, Option<String>)> = Vec::new();
         for leak in &self.report.leaks {
             let key = fastly_tokens::secrecy::ExposeSecret::expose_secret(&leak.key);
-            patterns.push((key.to_string(), leak.fingerprint.clone()));
+            patterns.push((key.to_string(), Some(leak.fingerprint.clone())));
         }
         for secret in self.secrets.drain() {
-            if !self.index.contains_key(&secret) {
-                patterns.push((secret, "[REDACTED]".to_string()));
+            // A secret longer than every text shown cannot be in one.
+            if secret.len() <= longest && !self.index.contains_key(&secret) {
+                patterns.push((secret, None));
             }
         }
         let scrub = Scrub::new(patterns);
@@ -388,49 +467,128 @@ impl Collector {
     }
 }
 
-/// Replaces secrets in text shown to people (one automaton for all of them: a report can hold
-/// tens of thousands).
+/// Takes secrets out of text shown to people:
+/// - a URL's user and password are dropped;
+/// - every stretch covered by a secret of the report is replaced, overlapping secrets as one
+///   stretch (so a secret that overlaps the start of a key cannot leave the rest of it shown),
+///   by the key's fingerprint when the stretch is exactly a checked key, else `[REDACTED]`;
+/// - every run of exactly 32 characters of the key alphabet left is replaced the same way,
+///   whether or not the report named it: it may be a Fastly key (a file named by an MD5 in hex
+///   is shown as `[REDACTED]` too).
+///
+/// One automaton for all the secrets (a report can hold tens of thousands), a non-contiguous
+/// NFA: its build is linear in the secrets' length, where a DFA's was quadratic in a long one.
 struct Scrub {
     automaton: Option<AhoCorasick>,
-    replacements: Vec<String>,
+    fingerprints: Vec<Option<String>>,
+    keys: FxHashMap<String, String>,
 }
 
 impl Scrub {
-    fn new(patterns: Vec<(String, String)>) -> Self {
-        let (needles, replacements): (Vec<String>, Vec<String>) = patterns.into_iter().unzip();
+    fn new(patterns: Vec<(String, Option<String>)>) -> Self {
+        let keys: FxHashMap<String, String> = patterns
+            .iter()
+            .filter_map(|(key, fp)| fp.as_ref().map(|fp| (key.clone(), fp.clone())))
+            .collect();
+        let (needles, fingerprints): (Vec<String>, Vec<Option<String>>) =
+            patterns.into_iter().unzip();
         let automaton = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostLongest)
+            .kind(Some(AhoCorasickKind::NoncontiguousNFA))
+            .match_kind(MatchKind::Standard)
             .build(&needles)
             .ok();
         Self {
             automaton,
-            replacements,
+            fingerprints,
+            keys,
         }
     }
 
     fn text(&self, text: &str) -> String {
         let text = without_userinfo(text);
-        match &self.automaton {
-            Some(a) => a.replace_all(&text, &self.replacements),
-            // Too many secrets to build the automaton: show nothing rather than risk one.
-            None => "[REDACTED]".to_string(),
+        let Some(automaton) = &self.automaton else {
+            // The automaton could not be built: show nothing rather than risk a secret.
+            return "[REDACTED]".to_string();
+        };
+        // Every stretch any secret covers, overlapping ones merged.
+        let mut stretches: Vec<(usize, usize, Option<&str>)> = Vec::new();
+        for found in automaton.find_overlapping_iter(text.as_ref()) {
+            let (start, end) = (found.start(), found.end());
+            let fingerprint = self.fingerprints[found.pattern().as_usize()].as_deref();
+            match stretches.last_mut() {
+                Some(last) if start < last.1 => {
+                    if end > last.1 || start > last.0 {
+                        // Grown by another secret: no longer exactly one key.
+                        last.1 = last.1.max(end);
+                        last.2 = None;
+                    }
+                }
+                _ => stretches.push((start, end, fingerprint)),
+            }
         }
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        for (start, end, fingerprint) in stretches {
+            out.push_str(&text[at..start]);
+            out.push_str(fingerprint.unwrap_or("[REDACTED]"));
+            at = end;
+        }
+        out.push_str(&text[at..]);
+        self.shaped_runs(&out)
+    }
+
+    /// Replaces every run of exactly 32 characters of the key alphabet.
+    fn shaped_runs(&self, text: &str) -> String {
+        let alphabet = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+        let bytes = text.as_bytes();
+        let mut out = String::with_capacity(text.len());
+        let (mut at, mut copied) = (0, 0);
+        while at < bytes.len() {
+            if !alphabet(bytes[at]) {
+                at += 1;
+                continue;
+            }
+            let start = at;
+            while at < bytes.len() && alphabet(bytes[at]) {
+                at += 1;
+            }
+            // Runs start and end at ASCII bytes: character boundaries.
+            let run = &text[start..at];
+            if has_key_shape(run) {
+                out.push_str(&text[copied..start]);
+                out.push_str(self.keys.get(run).map_or("[REDACTED]", String::as_str));
+                copied = at;
+            }
+        }
+        out.push_str(&text[copied..]);
+        out
     }
 }
 
-/// `scheme://user:password@host/…` without `user:password@`: a repository URL can carry a token
-/// (`https://x-access-token:…@github.com/…`).
+/// Text without the user and password of any URL in it: a repository URL can carry a token
+/// (`https://x-access-token:…@github.com/…`). In each `scheme://…` up to the next space, the
+/// part up to the last `@` is user information when it holds a `:` or no `/` (a password may
+/// hold `/` or `?`; a path after a host may hold `@`, as in `/o/r@v1`).
 fn without_userinfo(text: &str) -> std::borrow::Cow<'_, str> {
-    let Some(scheme_end) = text.find("://") else {
+    if !text.contains("://") || !text.contains('@') {
         return text.into();
-    };
-    let authority_start = scheme_end + 3;
-    let rest = &text[authority_start..];
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{}{}", &text[..authority_start], &rest[at + 1..]).into(),
-        None => text.into(),
     }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(scheme_end) = rest.find("://") {
+        let authority_start = scheme_end + 3;
+        out.push_str(&rest[..authority_start]);
+        rest = &rest[authority_start..];
+        let token_end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        if let Some(at) = rest[..token_end].rfind('@') {
+            let user = &rest[..at];
+            if user.contains(':') || !user.contains('/') {
+                rest = &rest[at + 1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out.into()
 }
 
 fn string(v: Option<&Value>) -> Option<String> {
@@ -479,14 +637,15 @@ fn trufflehog(text: &str, c: &mut Collector) -> Result<(), String> {
             commit: string(s.get("commit")),
             repository: string(s.get("repository")),
         });
-        c.finding(
-            &detector,
-            &[
-                string(finding.get("Raw")).as_deref(),
-                string(finding.get("RawV2")).as_deref(),
-            ],
-            location,
-        );
+        let (raw, raw_v2) = (string(finding.get("Raw")), string(finding.get("RawV2")));
+        // RawV2 can be Raw with more after it (AWS: the key id, then the secret key): the
+        // rest is a secret on its own.
+        if let (Some(raw), Some(v2)) = (&raw, &raw_v2)
+            && let Some(rest) = v2.strip_prefix(raw.as_str())
+        {
+            c.remember(rest);
+        }
+        c.finding(&detector, &[raw.as_deref(), raw_v2.as_deref()], location);
     }
     Ok(())
 }
@@ -539,8 +698,21 @@ fn sarif(text: &str, c: &mut Collector) -> Result<(), String> {
         let results = run.get("results").and_then(Value::as_array);
         // Only objects are results; anything else in the array is not a finding.
         for result in results.into_iter().flatten().filter(|r| r.is_object()) {
+            // The rule: its id, else the run's rule its index points at.
             let rule = string(result.get("ruleId"))
                 .or_else(|| string(result.get("rule").and_then(|r| r.get("id"))))
+                .or_else(|| {
+                    let index = result
+                        .get("ruleIndex")
+                        .or_else(|| result.get("rule").and_then(|r| r.get("index")))
+                        .and_then(Value::as_u64)?;
+                    let rules = run
+                        .get("tool")
+                        .and_then(|t| t.get("driver"))
+                        .and_then(|d| d.get("rules"))
+                        .and_then(Value::as_array)?;
+                    string(rules.get(usize::try_from(index).ok()?)?.get("id"))
+                })
                 .unwrap_or_default();
             let physical = result
                 .get("locations")
@@ -554,15 +726,32 @@ fn sarif(text: &str, c: &mut Collector) -> Result<(), String> {
                     .and_then(|s| s.get("text"))
                     .and_then(Value::as_str)
             };
-            let properties = result
+            // The value: the snippet (gitleaks puts the secret there), else a property
+            // holding exactly a key. Every other string of the result that could quote it is
+            // remembered to be scrubbed.
+            let properties: Vec<&str> = result
                 .get("properties")
                 .and_then(Value::as_object)
                 .into_iter()
-                .flat_map(|p| p.values().filter_map(Value::as_str));
-            let values: Vec<Option<&str>> = [snippet("region"), snippet("contextRegion")]
-                .into_iter()
-                .chain(properties.map(Some))
+                .flat_map(|p| p.values().filter_map(Value::as_str))
                 .collect();
+            for text in properties
+                .iter()
+                .copied()
+                .chain(snippet("contextRegion"))
+                .chain(
+                    result
+                        .get("message")
+                        .and_then(|m| m.get("text"))
+                        .and_then(Value::as_str),
+                )
+            {
+                c.mentioned(text);
+            }
+            let value = snippet("region")
+                .or_else(|| snippet("contextRegion"))
+                .or_else(|| properties.iter().copied().find(|p| whole_key(p).is_some()));
+            let values = [value];
             let commit = string(
                 result
                     .get("partialFingerprints")
@@ -697,6 +886,101 @@ mod tests {
             place.repository.as_deref(),
             Some("https://github.com/o/[REDACTED].git")
         );
+    }
+
+    /// The red team's reproducers (the keys here are made up).
+    #[test]
+    fn no_secret_survives_in_what_is_shown() {
+        let k2 = "ZyXwZyXwZyXwZyXwZyXwZyXwZyXwZyXw";
+        let gh = "ghp_0123456789abcdefghijABCDEFGHIJ012345";
+        let aws = "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY0";
+        let shown = |report: &Report| {
+            report
+                .leaks
+                .iter()
+                .map(|l| format!("{:?} {:?}", l.locations, l.rules))
+                .collect::<String>()
+        };
+        // A secret overlapping the start of a key does not leave the rest of it shown.
+        let text = format!(
+            "[{{\"RuleID\":\"generic-api-key\",\"Secret\":\"zzzzzzzz{}\",\"File\":\"x\"}},\
+             {{\"RuleID\":\"fastly-api-token\",\"Secret\":\"{KEY}\",\"File\":\"cfg/zzzzzzzz{KEY}.env\"}}]",
+            &KEY[..4]
+        );
+        let report = read(&text, None).expect("reads");
+        assert!(!shown(&report).contains(&KEY[4..]), "{}", shown(&report));
+        // A key of a value holding two (not taken), in another finding's file name; the rest
+        // of an AWS RawV2; a token a SARIF message quotes; a 32-character run nobody named.
+        let text = format!(
+            "{{\"DetectorName\":\"FastlyPersonalToken\",\"Raw\":\"A={OTHER} B={k2}\"}}\n\
+             {{\"DetectorName\":\"AWS\",\"Raw\":\"AKIAIOSFODNN7EXAMPLE\",\"RawV2\":\"AKIAIOSFODNN7EXAMPLE{aws}\"}}\n\
+             {{\"DetectorName\":\"FastlyPersonalToken\",\"Raw\":\"{KEY}\",\"SourceMetadata\":{{\"Data\":{{\"Git\":\
+             {{\"file\":\"backup-{OTHER}/{aws}/{}.env\",\"line\":1}}}}}}}}\n",
+            "d41d8cd98f00b204e9800998ecf8427e"
+        );
+        let report = read(&text, None).expect("reads");
+        let seen = shown(&report);
+        for secret in [OTHER, k2, aws, "d41d8cd98f00b204e9800998ecf8427e"] {
+            assert!(!seen.contains(secret), "{secret}: {seen}");
+        }
+        let sarif = format!(
+            "{{\"runs\":[{{\"tool\":{{\"driver\":{{\"rules\":[{{\"id\":\"fastly-api-token\"}}]}}}},\"results\":[\
+             {{\"ruleId\":\"github-pat\",\"message\":{{\"text\":\"found token {gh} here\"}}}},\
+             {{\"ruleIndex\":0,\"locations\":[{{\"physicalLocation\":{{\"artifactLocation\":\
+             {{\"uri\":\"src/{gh}/a.env\"}},\"region\":{{\"snippet\":{{\"text\":\"{KEY}\"}}}}}}}}]}}]}}]}}"
+        );
+        let report = read(&sarif, None).expect("reads");
+        assert_eq!(report.leaks.len(), 1, "the rule found by its index");
+        assert!(!shown(&report).contains(gh), "{}", shown(&report));
+        // Users and passwords of URLs, however written.
+        for (url, left) in [
+            (
+                "https://user:hunter2/pass@github.com/o/r.git",
+                "https://github.com/o/r.git",
+            ),
+            (
+                "https://bob:pa?ss@github.com/o/r.git",
+                "https://github.com/o/r.git",
+            ),
+            (
+                "https://github.com/a https://bob:s3cretpass99@github.com/o/r.git",
+                "https://github.com/a https://github.com/o/r.git",
+            ),
+            ("https://github.com/o/r@v1", "https://github.com/o/r@v1"),
+        ] {
+            assert_eq!(without_userinfo(url), left);
+        }
+    }
+
+    #[test]
+    fn another_vendors_value_is_theirs_even_when_a_generic_rule_or_a_matched_line_has_it() {
+        let text = format!(
+            "[{{\"RuleID\":\"datadog-access-token\",\"Secret\":\"{OTHER}\",\"File\":\"a\"}},\
+             {{\"RuleID\":\"generic-api-key\",\"Secret\":\"{OTHER}\",\"File\":\"a\"}},\
+             {{\"RuleID\":\"fastly-api-token\",\"Secret\":\"${{FASTLY_KEY}}\",\
+             \"Match\":\"FASTLY_KEY=${{FASTLY_KEY}} DD_API_KEY={OTHER}\",\"File\":\"b\"}}]"
+        );
+        let report = read(&text, None).expect("reads");
+        assert!(report.leaks.is_empty(), "{:?}", report.leaks);
+        assert_eq!((report.fastly_findings, report.not_keys), (0, 1));
+    }
+
+    #[test]
+    fn a_long_secret_costs_little() {
+        // A DFA over one 100 KB secret took minutes to build; no leak, no automaton at all.
+        let long = "A".repeat(100_000);
+        let text = format!(
+            "{{\"DetectorName\":\"Github\",\"Raw\":\"{long}\"}}\n\
+             {{\"DetectorName\":\"Fastly\",\"Raw\":\"{KEY}\",\"SourceMetadata\":{{\"Data\":{{\"Git\":{{\"file\":\"a\"}}}}}}}}\n"
+        );
+        let report = read(&text, None).expect("reads");
+        assert_eq!(report.leaks.len(), 1);
+        let report = read(
+            &format!("{{\"DetectorName\":\"Github\",\"Raw\":\"{long}\"}}"),
+            None,
+        )
+        .expect("reads");
+        assert!(report.leaks.is_empty());
     }
 
     #[test]

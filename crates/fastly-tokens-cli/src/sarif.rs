@@ -212,8 +212,23 @@ fn message(key: &TriagedKey) -> String {
 }
 
 /// A path as a SARIF URI reference: characters outside RFC 3986's allowed set percent-encoded.
-fn uri(path: &str) -> String {
-    utf8_percent_encode(path, NOT_IN_A_PATH).to_string()
+/// `None` for a URL of another scheme, which code scanning cannot place.
+fn uri(path: &str) -> Option<String> {
+    if let Some(rest) = path.strip_prefix("file://") {
+        return Some(format!(
+            "file://{}",
+            utf8_percent_encode(rest, NOT_IN_A_PATH)
+        ));
+    }
+    if let Some((scheme, _)) = path.split_once("://")
+        && !scheme.is_empty()
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    {
+        return None;
+    }
+    Some(utf8_percent_encode(path, NOT_IN_A_PATH).to_string())
 }
 
 /// Everything but RFC 3986's unreserved characters, `/`, and the sub-delimiters and `@` a path
@@ -261,7 +276,10 @@ pub(crate) fn render(doc: &TriageDoc) -> Result<Rendered, Failure> {
         for location in &key.locations {
             // GitHub refuses a whole upload with a result it cannot place
             // ("expected at least one location"): such places are in the JSON and text output.
-            let Some(file) = location.file.as_deref() else {
+            // So does a URL (`https://…`: "unrecognized SARIF location URI scheme"); a
+            // `file://` URI is kept as one.
+            let Some((file, uri)) = location.file.as_deref().and_then(|f| Some((f, uri(f)?)))
+            else {
                 placeless += 1;
                 continue;
             };
@@ -272,14 +290,21 @@ pub(crate) fn render(doc: &TriageDoc) -> Result<Rendered, Failure> {
                 message: Text { text: text.clone() },
                 locations: vec![SarifLocation {
                     physical_location: Physical {
-                        artifact_location: Artifact { uri: uri(file) },
+                        artifact_location: Artifact { uri },
                         region: location.line.map(|start_line| Region { start_line }),
                     },
                 }],
+                // The same key at the same place of the same repository is one alert across
+                // commits and runs.
                 partial_fingerprints: Fingerprints {
                     key_location: format!(
-                        "{}:{}:{}",
+                        "{}:{}{}:{}",
                         key.fingerprint,
+                        location
+                            .repository
+                            .as_deref()
+                            .map(|r| format!("{r}:"))
+                            .unwrap_or_default(),
                         file,
                         location.line.unwrap_or(0)
                     ),
@@ -350,8 +375,14 @@ mod tests {
 
     #[test]
     fn paths_become_uri_references() {
-        assert_eq!(uri("src/config.yml"), "src/config.yml");
-        assert_eq!(uri("my dir/a%b.env"), "my%20dir/a%25b.env");
-        assert_eq!(uri("été"), "%C3%A9t%C3%A9");
+        assert_eq!(uri("src/config.yml").as_deref(), Some("src/config.yml"));
+        assert_eq!(uri("my dir/a%b.env").as_deref(), Some("my%20dir/a%25b.env"));
+        assert_eq!(uri("été").as_deref(), Some("%C3%A9t%C3%A9"));
+        assert_eq!(uri("C:a.env").as_deref(), Some("C%3Aa.env"));
+        assert_eq!(
+            uri("file:///home/ci/repo/a b.env").as_deref(),
+            Some("file:///home/ci/repo/a%20b.env")
+        );
+        assert_eq!(uri("https://github.com/o/r/blob/main/a.env"), None);
     }
 }

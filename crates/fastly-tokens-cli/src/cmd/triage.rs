@@ -82,8 +82,8 @@ pub(crate) async fn run(ctx: &Context, args: TriageArgs) -> Result<u8, Failure> 
         sarif::write(path, &rendered.text)?;
         if rendered.placeless > 0 {
             output::err_line(format!(
-                "{} place(s) with no file named are not in the SARIF file (code scanning \
-                 cannot show them); they are in the output above",
+                "{} place(s) with no file named (or named by a URL) are not in the SARIF file \
+                 (code scanning cannot place them); they are in the output above",
                 rendered.placeless
             ));
         }
