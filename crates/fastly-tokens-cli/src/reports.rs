@@ -12,7 +12,6 @@
 
 use std::collections::BTreeSet;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use fastly_tokens::secrecy::SecretString;
 use percent_encoding::percent_decode_str;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -281,26 +280,35 @@ pub(crate) fn read(text: &str, forced: Option<Format>) -> Result<Report, String>
 struct Collector {
     report: Report,
     index: FxHashMap<String, usize>,
+    /// Each leak's places so far (a report can name one key at a hundred thousand lines).
+    placed: FxHashSet<(usize, Location)>,
     /// Every value any finding reported (of any vendor), and every key-shaped run in one, to
     /// scrub from what is shown.
     secrets: FxHashSet<String>,
-    /// Values another vendor's rule reported: a generic rule's finding of the same value is
-    /// that vendor's secret, not Fastly's.
+    /// Values another vendor's rule reported (unquoted), and each key-shaped run in one: a key
+    /// found there is that vendor's secret, unless a Fastly rule gave it as its whole value.
     vendors: FxHashSet<String>,
-    /// Per leak: whether only generic rules found it.
-    generic_only: Vec<bool>,
+    /// Per leak: whether a Fastly rule's whole value was the key.
+    claimed: Vec<bool>,
 }
 
 /// Secrets shorter than this are not scrubbed from locations: they would cut words of paths.
+/// (Also the length of the prefix [`Scrub`] indexes secrets by.)
 const SCRUBBED_FROM: usize = 8;
 
 /// Runs of the key alphabet at least this long in text a scanner wrote about a finding (a
 /// SARIF message) are taken as secrets to scrub.
 const RUN_SCRUBBED_FROM: usize = 20;
 
-/// Secrets longer than this are not looked for in locations (a path cannot hold them, and the
-/// automaton's memory grows with them: a PEM private key is kilobytes).
-const SCRUBBED_UP_TO: usize = 4096;
+/// A location field or rule name longer than this is not shown (only its length): no path,
+/// commit or repository URL is this long, and it bounds what scrubbing costs, since no
+/// secret longer than this needs to be looked for.
+const SHOWN_UP_TO: usize = 512;
+
+/// Splits on everything outside the key alphabet.
+fn runs(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+}
 
 impl Collector {
     fn new(format: Format) -> Self {
@@ -313,17 +321,19 @@ impl Collector {
                 leaks: Vec::new(),
             },
             index: FxHashMap::default(),
+            placed: FxHashSet::default(),
             secrets: FxHashSet::default(),
             vendors: FxHashSet::default(),
-            generic_only: Vec::new(),
+            claimed: Vec::new(),
         }
     }
 
     /// Text a scanner wrote about a finding (not its value): its long runs of the key alphabet
     /// are scrubbed too (a message quoting the secret).
     fn mentioned(&mut self, text: &str) {
-        for run in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_')) {
-            if run.len() >= RUN_SCRUBBED_FROM && run.len() <= SCRUBBED_UP_TO {
+        for run in runs(text) {
+            if (RUN_SCRUBBED_FROM..=SHOWN_UP_TO).contains(&run.len()) && !self.secrets.contains(run)
+            {
                 self.secrets.insert(run.to_string());
             }
         }
@@ -331,13 +341,12 @@ impl Collector {
 
     fn remember(&mut self, value: &str) {
         let value = value.trim();
-        if (SCRUBBED_FROM..=SCRUBBED_UP_TO).contains(&value.len()) && !self.secrets.contains(value)
-        {
+        if (SCRUBBED_FROM..=SHOWN_UP_TO).contains(&value.len()) && !self.secrets.contains(value) {
             self.secrets.insert(value.to_string());
         }
         // Each key-shaped piece on its own too: a value holding two keys is not taken, and
         // each may sit in a file name.
-        for run in value.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_')) {
+        for run in runs(value) {
             if has_key_shape(run) && !self.secrets.contains(run) {
                 self.secrets.insert(run.to_string());
             }
@@ -356,15 +365,20 @@ impl Collector {
         }
         let fastly = is_fastly_rule(rule);
         let generic = !fastly && is_generic_rule(rule);
-        let key = if fastly {
-            values.iter().flatten().next().and_then(|v| key_in(v))
+        let first = values.iter().flatten().next().copied();
+        let (key, whole) = if fastly {
+            (first.and_then(key_in), first.and_then(whole_key).is_some())
         } else if generic {
-            values.iter().flatten().find_map(|v| whole_key(v))
+            (values.iter().flatten().find_map(|v| whole_key(v)), false)
         } else {
             for value in values.iter().flatten() {
-                self.vendors.insert(value.trim().to_string());
+                let unquoted = value.trim().trim_matches(|c| c == '"' || c == '\'');
+                self.vendors.insert(unquoted.to_string());
+                for run in runs(unquoted).filter(|r| has_key_shape(r)) {
+                    self.vendors.insert(run.to_string());
+                }
             }
-            None
+            (None, false)
         };
         let Some(key) = key else {
             if fastly {
@@ -383,28 +397,27 @@ impl Collector {
                     locations: Vec::new(),
                     rules: BTreeSet::new(),
                 });
-                self.generic_only.push(true);
+                self.claimed.push(false);
                 self.report.leaks.len() - 1
             }
         };
-        self.generic_only[at] &= generic;
-        let leak = &mut self.report.leaks[at];
-        if !leak.locations.contains(&location) {
-            leak.locations.push(location);
+        self.claimed[at] |= whole;
+        if self.placed.insert((at, location.clone())) {
+            self.report.leaks[at].locations.push(location);
         }
-        leak.rules.insert(rule.to_string());
+        self.report.leaks[at].rules.insert(rule.to_string());
     }
 
     /// The report, with every secret it holds taken out of what will be shown (see
-    /// [`Scrub`]). A key only generic rules found, which another vendor's rule also reported,
-    /// is that vendor's: it is dropped, never checked.
+    /// [`Scrub`]). A key another vendor's rule also reported is that vendor's, unless a
+    /// Fastly rule gave it as its whole value: it is dropped, never checked.
     fn finish(mut self) -> Report {
-        let mut keep = self.generic_only.iter().copied();
+        let mut claimed = self.claimed.iter().copied();
         let vendors = &self.vendors;
         let mut dropped = 0;
         self.report.leaks.retain(|leak| {
-            let generic_only = keep.next().unwrap_or(false);
-            let theirs = generic_only
+            let claimed = claimed.next().unwrap_or(false);
+            let theirs = !claimed
                 && vendors.contains(fastly_tokens::secrecy::ExposeSecret::expose_secret(
                     &leak.key,
                 ));
@@ -415,36 +428,18 @@ impl Collector {
         });
         self.report.fastly_findings = self.report.fastly_findings.saturating_sub(dropped);
         if self.report.leaks.is_empty() {
-            // Nothing will be shown: no automaton to build.
             return self.report;
         }
-        let longest = self
-            .report
-            .leaks
-            .iter()
-            .flat_map(|l| {
-                l.locations
-                    .iter()
-                    .flat_map(|p| [&p.file, &p.commit, &p.repository])
-                    .flatten()
-                    .chain(l.rules.iter())
-            })
-            .map(String::len)
-            .max()
-            .unwrap_or(0);
-        let mut patterns: Vec<(String, Option<String>)> = Vec::new();
+        let mut scrub = Scrub::default();
         for leak in &self.report.leaks {
             let key = fastly_tokens::secrecy::ExposeSecret::expose_secret(&leak.key);
-            patterns.push((key.to_string(), Some(leak.fingerprint.clone())));
+            scrub.key(key, &leak.fingerprint);
         }
         for secret in self.secrets.drain() {
-            // A secret longer than every text shown cannot be in one.
-            if secret.len() <= longest && !self.index.contains_key(&secret) {
-                patterns.push((secret, None));
-            }
+            scrub.secret(secret);
         }
-        let scrub = Scrub::new(patterns);
         for leak in &mut self.report.leaks {
+            let mut seen: FxHashSet<Location> = FxHashSet::default();
             let mut locations: Vec<Location> = Vec::with_capacity(leak.locations.len());
             for location in leak.locations.drain(..) {
                 let location = Location {
@@ -453,7 +448,7 @@ impl Collector {
                     commit: location.commit.map(|c| scrub.text(&c)),
                     repository: location.repository.map(|r| scrub.text(&r)),
                 };
-                if !locations.contains(&location) {
+                if seen.insert(location.clone()) {
                     locations.push(location);
                 }
             }
@@ -468,72 +463,105 @@ impl Collector {
 }
 
 /// Takes secrets out of text shown to people:
+/// - a text longer than [`SHOWN_UP_TO`] is not shown, only its length;
 /// - a URL's user and password are dropped;
 /// - every stretch covered by a secret of the report is replaced, overlapping secrets as one
-///   stretch (so a secret that overlaps the start of a key cannot leave the rest of it shown),
-///   by the key's fingerprint when the stretch is exactly a checked key, else `[REDACTED]`;
+///   stretch (so a secret that overlaps a key cannot leave part of either shown), by the key's
+///   fingerprint when the stretch is exactly a checked key, else `[REDACTED]`;
 /// - every run of exactly 32 characters of the key alphabet left is replaced the same way,
 ///   whether or not the report named it: it may be a Fastly key (a file named by an MD5 in hex
 ///   is shown as `[REDACTED]` too).
 ///
-/// One automaton for all the secrets (a report can hold tens of thousands), a non-contiguous
-/// NFA: its build is linear in the secrets' length, where a DFA's was quadratic in a long one.
+/// Hand-written rather than with `aho-corasick` (tried first): its automaton costs about 300
+/// bytes of memory per byte of secret (a report of many private keys took gigabytes), and its
+/// overlapping search, which merging overlaps needs, grew cubically on nested secrets
+/// (`A`×8 … `A`×4096: 307 s). Here secrets are indexed by their first 8 bytes: the texts are
+/// short (at most [`SHOWN_UP_TO`]), each position looks up one bucket, and a bucket of more
+/// than [`BUCKET_LIMIT`] secrets sharing a prefix redacts the whole text instead of being
+/// searched: time is bounded by the texts' length, memory by the secrets'.
+#[derive(Default)]
 struct Scrub {
-    automaton: Option<AhoCorasick>,
-    fingerprints: Vec<Option<String>>,
+    by_prefix: FxHashMap<[u8; SCRUBBED_FROM], Vec<usize>>,
+    secrets: Vec<String>,
+    /// Checked keys and their fingerprints.
     keys: FxHashMap<String, String>,
 }
 
+/// Secrets sharing their first 8 bytes beyond which a text holding that prefix is redacted
+/// whole.
+const BUCKET_LIMIT: usize = 64;
+
 impl Scrub {
-    fn new(patterns: Vec<(String, Option<String>)>) -> Self {
-        let keys: FxHashMap<String, String> = patterns
-            .iter()
-            .filter_map(|(key, fp)| fp.as_ref().map(|fp| (key.clone(), fp.clone())))
-            .collect();
-        let (needles, fingerprints): (Vec<String>, Vec<Option<String>>) =
-            patterns.into_iter().unzip();
-        let automaton = AhoCorasick::builder()
-            .kind(Some(AhoCorasickKind::NoncontiguousNFA))
-            .match_kind(MatchKind::Standard)
-            .build(&needles)
-            .ok();
-        Self {
-            automaton,
-            fingerprints,
-            keys,
+    fn key(&mut self, key: &str, fingerprint: &str) {
+        self.keys.insert(key.to_string(), fingerprint.to_string());
+        self.secret(key.to_string());
+    }
+
+    fn secret(&mut self, secret: String) {
+        let Some(prefix) = secret
+            .as_bytes()
+            .get(..SCRUBBED_FROM)
+            .and_then(|p| <[u8; SCRUBBED_FROM]>::try_from(p).ok())
+        else {
+            return;
+        };
+        if secret.len() > SHOWN_UP_TO {
+            return;
+        }
+        let bucket = self.by_prefix.entry(prefix).or_default();
+        // Past the limit the bucket only needs to be known to be full.
+        if bucket.len() <= BUCKET_LIMIT {
+            bucket.push(self.secrets.len());
+            self.secrets.push(secret);
         }
     }
 
     fn text(&self, text: &str) -> String {
+        if text.len() > SHOWN_UP_TO {
+            return format!("[not shown: {} bytes]", text.len());
+        }
         let text = without_userinfo(text);
-        let Some(automaton) = &self.automaton else {
-            // The automaton could not be built: show nothing rather than risk a secret.
-            return "[REDACTED]".to_string();
-        };
-        // Every stretch any secret covers, overlapping ones merged.
-        let mut stretches: Vec<(usize, usize, Option<&str>)> = Vec::new();
-        for found in automaton.find_overlapping_iter(text.as_ref()) {
-            let (start, end) = (found.start(), found.end());
-            let fingerprint = self.fingerprints[found.pattern().as_usize()].as_deref();
-            match stretches.last_mut() {
-                Some(last) if start < last.1 => {
-                    if end > last.1 || start > last.0 {
-                        // Grown by another secret: no longer exactly one key.
-                        last.1 = last.1.max(end);
-                        last.2 = None;
-                    }
+        let bytes = text.as_bytes();
+        // The end of the longest secret starting at each position.
+        let mut reach = vec![0usize; bytes.len()];
+        for at in 0..bytes.len().saturating_sub(SCRUBBED_FROM - 1) {
+            let Ok(window) = <[u8; SCRUBBED_FROM]>::try_from(&bytes[at..at + SCRUBBED_FROM]) else {
+                continue;
+            };
+            let Some(bucket) = self.by_prefix.get(&window) else {
+                continue;
+            };
+            if bucket.len() > BUCKET_LIMIT {
+                return "[REDACTED]".to_string();
+            }
+            for &i in bucket {
+                let secret = self.secrets[i].as_bytes();
+                if bytes[at..].starts_with(secret) {
+                    reach[at] = reach[at].max(at + secret.len());
                 }
-                _ => stretches.push((start, end, fingerprint)),
             }
         }
+        // Stretches: overlapping secrets merged. A secret's bytes are valid UTF-8 starting
+        // with a leading byte, so every start and end is a character boundary.
         let mut out = String::with_capacity(text.len());
-        let mut at = 0;
-        for (start, end, fingerprint) in stretches {
-            out.push_str(&text[at..start]);
-            out.push_str(fingerprint.unwrap_or("[REDACTED]"));
-            at = end;
+        let (mut at, mut copied) = (0, 0);
+        while at < bytes.len() {
+            if reach[at] <= at {
+                at += 1;
+                continue;
+            }
+            let start = at;
+            let mut end = reach[at];
+            while at < end {
+                end = end.max(reach[at]);
+                at += 1;
+            }
+            out.push_str(&text[copied..start]);
+            let stretch = &text[start..end];
+            out.push_str(self.keys.get(stretch).map_or("[REDACTED]", String::as_str));
+            copied = end;
         }
-        out.push_str(&text[at..]);
+        out.push_str(&text[copied..]);
         self.shaped_runs(&out)
     }
 
@@ -932,6 +960,21 @@ mod tests {
         let report = read(&sarif, None).expect("reads");
         assert_eq!(report.leaks.len(), 1, "the rule found by its index");
         assert!(!shown(&report).contains(gh), "{}", shown(&report));
+        // A secret starting before a key it holds: neither part is shown.
+        let stripe = format!("Sup3rS3cretPrefixValue99.{KEY}.tail");
+        let text = format!(
+            "{{\"DetectorName\":\"Stripe\",\"Raw\":\"{stripe}\"}}\n\
+             {{\"DetectorName\":\"FastlyPersonalToken\",\"Raw\":\"{KEY}\",\"SourceMetadata\":{{\"Data\":{{\"Git\":\
+             {{\"file\":\"backup/{stripe}.env\",\"commit\":\"{}\"}}}}}}}}\n",
+            "x".repeat(600)
+        );
+        let report = read(&text, None).expect("reads");
+        let seen = shown(&report);
+        assert!(
+            !seen.contains("Sup3rS3cret") && !seen.contains(&KEY[4..]),
+            "{seen}"
+        );
+        assert!(seen.contains("[not shown: 600 bytes]"), "{seen}");
         // Users and passwords of URLs, however written.
         for (url, left) in [
             (
@@ -958,16 +1001,20 @@ mod tests {
             "[{{\"RuleID\":\"datadog-access-token\",\"Secret\":\"{OTHER}\",\"File\":\"a\"}},\
              {{\"RuleID\":\"generic-api-key\",\"Secret\":\"{OTHER}\",\"File\":\"a\"}},\
              {{\"RuleID\":\"fastly-api-token\",\"Secret\":\"${{FASTLY_KEY}}\",\
-             \"Match\":\"FASTLY_KEY=${{FASTLY_KEY}} DD_API_KEY={OTHER}\",\"File\":\"b\"}}]"
+             \"Match\":\"FASTLY_KEY=${{FASTLY_KEY}} DD_API_KEY={OTHER}\",\"File\":\"b\"}},\
+             {{\"RuleID\":\"datadog-access-token\",\"Secret\":\"'{KEY}'\",\"File\":\"c\"}},\
+             {{\"RuleID\":\"generic-api-key\",\"Secret\":\"{KEY}\",\"File\":\"c\"}},\
+             {{\"RuleID\":\"fastly-api-token\",\"Secret\":\"FASTLY=${{X}} DD={KEY}\",\"File\":\"d\"}}]"
         );
         let report = read(&text, None).expect("reads");
         assert!(report.leaks.is_empty(), "{:?}", report.leaks);
-        assert_eq!((report.fastly_findings, report.not_keys), (0, 1));
+        assert_eq!(report.not_keys, 1);
     }
 
     #[test]
     fn a_long_secret_costs_little() {
-        // A DFA over one 100 KB secret took minutes to build; no leak, no automaton at all.
+        // An automaton over one 100 KB secret took minutes to build; such a secret is not
+        // looked for (no shown text is that long).
         let long = "A".repeat(100_000);
         let text = format!(
             "{{\"DetectorName\":\"Github\",\"Raw\":\"{long}\"}}\n\
@@ -975,6 +1022,25 @@ mod tests {
         );
         let report = read(&text, None).expect("reads");
         assert_eq!(report.leaks.len(), 1);
+        // Nested secrets (A×8 … A×500) and a place made of them: a bucket of that many
+        // secrets redacts the text rather than being searched.
+        let mut nested: String = (8..500)
+            .map(|n| {
+                format!(
+                    "{{\"DetectorName\":\"Github\",\"Raw\":\"{}\"}}\n",
+                    "A".repeat(n)
+                )
+            })
+            .collect();
+        nested.push_str(&format!(
+            "{{\"DetectorName\":\"Fastly\",\"Raw\":\"{KEY}\",\"SourceMetadata\":{{\"Data\":{{\"Git\":{{\"file\":\"{}\"}}}}}}}}\n",
+            "A".repeat(500)
+        ));
+        let report = read(&nested, None).expect("reads");
+        assert_eq!(
+            report.leaks[0].locations[0].file.as_deref(),
+            Some("[REDACTED]")
+        );
         let report = read(
             &format!("{{\"DetectorName\":\"Github\",\"Raw\":\"{long}\"}}"),
             None,

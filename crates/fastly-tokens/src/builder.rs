@@ -188,10 +188,13 @@ impl ClientBuilder {
     /// (default [`DEFAULT_REVOKES_IN_FLIGHT`], at least 1; 1 is one chunk after another).
     ///
     /// The first chunk goes alone; after it, more go out side by side only while the hourly
-    /// budget of non-read requests its answer reported (`Fastly-RateLimit-Remaining`) can pay
-    /// for every chunk in flight, so a call never spends more requests than it would one chunk
-    /// at a time. A 401 or 429 starts no more chunks. A chunk refused as a whole is still split
-    /// one request after another.
+    /// budget of non-read requests the answers reported (`Fastly-RateLimit-Remaining`, the
+    /// least seen in the current window) exceeds the chunks in flight, so the end of a budget
+    /// is met one chunk at a time, with one 429, as before. A 401 or 429 starts no more chunks,
+    /// and no more lookups. Limits of this: answers without the headers set no limit (up to
+    /// this many in flight); a chunk refused as a whole is split one request after another,
+    /// and those further requests are not counted ahead, so near the end of a budget, refused
+    /// chunks side by side can meet the 429 a few requests sooner than one at a time would.
     pub fn revokes_in_flight(mut self, chunks: usize) -> Self {
         self.revokes_in_flight = chunks.max(1);
         self

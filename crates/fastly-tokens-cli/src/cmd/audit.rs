@@ -44,10 +44,9 @@ pub(crate) async fn run(ctx: &Context, args: AuditArgs) -> Result<ExitClass, Fai
             },
         }
     };
-    let (users, automation) = tokio::join!(users, automation);
-    // The user list's failure first, as when it was read first.
-    let users = users?;
-    let automation = automation?.unwrap_or_else(|| {
+    // The first failure ends the audit at once (the other read is dropped).
+    let (users, automation) = tokio::try_join!(users, automation)?;
+    let automation = automation.unwrap_or_else(|| {
         output::err_line(
             "note: automation tokens were not audited: this API token may not list them (--kind user to silence)",
         );

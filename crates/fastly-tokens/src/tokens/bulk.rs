@@ -255,6 +255,10 @@ impl Budget {
         let Some(remaining) = seen.remaining() else {
             return;
         };
+        // The last answer may be another call's, of a window already over.
+        if seen.reset().is_some_and(|reset| reset < Utc::now()) {
+            return;
+        }
         match self.remaining {
             Some(least) if seen.reset() <= self.reset => {
                 self.remaining = Some(least.min(remaining))
@@ -396,6 +400,12 @@ impl Chunk<'_, '_> {
     async fn sift(&mut self, part: &[usize], refusal: Option<Arc<Error>>) -> Vec<usize> {
         let mut remaining = Vec::with_capacity(part.len());
         for &i in part {
+            // After a 401 or 429 nothing more is asked; the rest goes to the revoke, which
+            // fails at once with the stop.
+            if self.shared.stop.get().is_some() {
+                remaining.push(i);
+                continue;
+            }
             self.lookups += 1;
             let (client, id) = (self.shared.client, &self.shared.ids[i]);
             let found = match self.shared.lookup {

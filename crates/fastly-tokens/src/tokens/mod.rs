@@ -187,13 +187,15 @@ impl Client {
     /// [`bulk_chunk_size`](crate::ClientBuilder::bulk_chunk_size). Duplicate ids are revoked once.
     /// After the first chunk, up to
     /// [`revokes_in_flight`](crate::ClientBuilder::revokes_in_flight) chunks are sent at a time
-    /// while the hourly budget of non-read requests the answers report can pay for them all.
+    /// while the hourly budget of non-read requests the answers report exceeds the chunks in
+    /// flight (see that setter for the limits of this).
     ///
     /// The report accounts for every distinct id exactly once, in input order: revoked, already
     /// gone, or failed with the reason. When a chunk is refused as a whole (400, 403, 404, 422),
     /// it is halved and each half retried, down to single revokes, to find out which ids
     /// failed. After a 401 or a 429 (once retries and any allowed wait are exhausted), the
-    /// remaining ids are reported failed with that error without further requests.
+    /// remaining ids are reported failed with that error without further requests (chunks already
+    /// in flight finish their request).
     ///
     /// "Failed" means "not confirmed revoked": if an attempt's answer was lost (a dropped
     /// connection, a timeout) the server may have acted before a later attempt failed. Revoking
