@@ -30,6 +30,8 @@ pub(crate) struct Context {
     token: Option<SecretString>,
     /// The in-process fake, kept alive for the command's duration.
     fake: Option<fastly_tokens_fake::FakeFastly>,
+    /// Whether a "waiting for" notice is showing for a call still in progress.
+    noticed: std::sync::atomic::AtomicBool,
 }
 
 /// Credentials for a create, and whether they are a password (for error wording).
@@ -110,6 +112,7 @@ impl Context {
             out: Out,
             token,
             fake,
+            noticed: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -136,14 +139,21 @@ impl Context {
         tokio::select! {
             done = &mut work => done,
             () = tokio::time::sleep(NOTICE_AFTER) => {
-                if std::io::stderr().is_terminal() {
+                // One notice at a time: two reads side by side (`audit`) say it once.
+                let printed = std::io::stderr().is_terminal()
+                    && !self.noticed.swap(true, std::sync::atomic::Ordering::Relaxed);
+                if printed {
                     output::err_line(format!(
                         "waiting for {} (gives up after --timeout {})…",
                         clean(&self.endpoint),
                         humantime::format_duration(self.timeout)
                     ));
                 }
-                work.await
+                let done = work.await;
+                if printed {
+                    self.noticed.store(false, std::sync::atomic::Ordering::Relaxed);
+                }
+                done
             }
         }
     }
