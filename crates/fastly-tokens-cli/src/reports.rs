@@ -186,25 +186,14 @@ fn key_in(text: &str) -> Option<&str> {
     if let Some(key) = whole_key(text) {
         return Some(key);
     }
-    let alphabet = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
     let bytes = text.as_bytes();
     let mut found: Option<&str> = None;
-    let mut at = 0;
-    while at < bytes.len() {
-        if !alphabet(bytes[at]) {
-            at += 1;
-            continue;
-        }
-        let start = at;
-        while at < bytes.len() && alphabet(bytes[at]) {
-            at += 1;
-        }
-        // Runs start and end at ASCII bytes, so these are character boundaries.
-        let run = &text[start..at];
-        let before = start.checked_sub(1).map(|i| bytes[i]);
-        let after = bytes.get(at).copied();
+    for span in run_spans(text) {
+        let before = span.start.checked_sub(1).map(|i| bytes[i]);
+        let after = bytes.get(span.end).copied();
         let piece =
             matches!(before, Some(b'+' | b'/')) || matches!(after, Some(b'+' | b'/' | b'='));
+        let run = &text[span];
         if has_key_shape(run) && !piece {
             match found {
                 Some(other) if other != run => return None,
@@ -305,9 +294,27 @@ const RUN_SCRUBBED_FROM: usize = 20;
 /// secret longer than this needs to be looked for.
 const SHOWN_UP_TO: usize = 512;
 
-/// Splits on everything outside the key alphabet.
+/// The byte ranges of the maximal runs of the key alphabet (`[A-Za-z0-9_-]`) in `text`. They
+/// start and end at ASCII bytes, so at character boundaries.
+fn run_spans(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let alphabet = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        while at < bytes.len() && !alphabet(bytes[at]) {
+            at += 1;
+        }
+        let start = at;
+        while at < bytes.len() && alphabet(bytes[at]) {
+            at += 1;
+        }
+        (start < at).then_some(start..at)
+    })
+}
+
+/// The maximal runs of the key alphabet in `text`.
 fn runs(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+    run_spans(text).map(|span| &text[span])
 }
 
 impl Collector {
@@ -567,25 +574,14 @@ impl Scrub {
 
     /// Replaces every run of exactly 32 characters of the key alphabet.
     fn shaped_runs(&self, text: &str) -> String {
-        let alphabet = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
-        let bytes = text.as_bytes();
         let mut out = String::with_capacity(text.len());
-        let (mut at, mut copied) = (0, 0);
-        while at < bytes.len() {
-            if !alphabet(bytes[at]) {
-                at += 1;
-                continue;
-            }
-            let start = at;
-            while at < bytes.len() && alphabet(bytes[at]) {
-                at += 1;
-            }
-            // Runs start and end at ASCII bytes: character boundaries.
-            let run = &text[start..at];
+        let mut copied = 0;
+        for span in run_spans(text) {
+            let run = &text[span.clone()];
             if has_key_shape(run) {
-                out.push_str(&text[copied..start]);
+                out.push_str(&text[copied..span.start]);
                 out.push_str(self.keys.get(run).map_or("[REDACTED]", String::as_str));
-                copied = at;
+                copied = span.end;
             }
         }
         out.push_str(&text[copied..]);
